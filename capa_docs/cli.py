@@ -1,0 +1,135 @@
+"""The ``capa`` command: a thin adapter from arguments to the core, and back to exit codes.
+
+Exit codes follow check-jsonschema, yamllint and ruff: 0 clean, 1 problems at a failing
+level, 2 a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .config import ConfigError, Settings, load_settings, repository_root, resolve_today
+from .model import ERROR, WARNING
+from .report import FORMATS, WRITERS, append_step_summary, markdown_table
+from .scaffold import SEVERITIES, SOURCES, create_finding
+from .schema import schema_text
+from .validate import discover, validate
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"capa: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="capa", description="A corrective-action register in git.")
+    parser.add_argument("--version", action="version", version=f"capa-docs {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = commands.add_parser("validate", help="check findings against the contract")
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                       help="finding files or folders (default: the configured register)")
+    _common(check)
+    check.add_argument("--strict", action="store_true", help="warnings fail too")
+    check.add_argument("--format", choices=FORMATS, default=None,
+                       help="output format (default: github under GitHub Actions, else text)")
+
+    new = commands.add_parser("new", help="write a skeleton finding with the next free ID")
+    new.add_argument("--severity", required=True, choices=SEVERITIES)
+    new.add_argument("--title", required=True)
+    new.add_argument("--source", default="self-identified", choices=SOURCES)
+    new.add_argument("--raised-by", default=None, help="default: git user.name")
+    new.add_argument("--owner", default=None, help="default: the person raising it")
+    _common(new)
+
+    commands.add_parser("schema", help="print the finding JSON Schema")
+    return parser
+
+
+def _common(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--config", type=Path, default=None,
+                         help="mkdocs.yml holding the capa plugin block (default: nearest)")
+    command.add_argument("--today", default=None, metavar="YYYY-MM-DD",
+                         help="the date to judge against (default: SOURCE_DATE_EPOCH or today)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "schema":
+            sys.stdout.write(schema_text())
+            return EXIT_OK
+        settings = load_settings(args.config)
+        if args.command == "validate":
+            return _validate(args, settings)
+        if args.command == "new":
+            return _new(args, settings)
+    except ConfigError as error:
+        print(f"capa: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_USAGE
+
+
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    today = resolve_today(args.today)
+    for path in args.paths:
+        if not path.exists():
+            raise ConfigError(f"{path}: no such file or folder")
+    if not args.paths and not settings.register_dir.is_dir():
+        raise ConfigError(f"register folder {settings.register_dir} does not exist; "
+                          "create it or set `register:` in the capa plugin block")
+    repo_root = repository_root(settings.base_dir)
+    result = validate(settings, repo_root, today, args.paths or None)
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    WRITERS[fmt](sys.stdout, result.files, result.problems, result.notes)
+    if fmt == "github":
+        append_step_summary(os.environ.get("GITHUB_STEP_SUMMARY"),
+                            markdown_table("capa validate", result.files, result.problems))
+    failing = {ERROR, WARNING} if args.strict else {ERROR}
+    return EXIT_PROBLEMS if any(p.level in failing for p in result.problems) else EXIT_OK
+
+
+def _git_user(folder: Path) -> str:
+    try:
+        name = subprocess.run(["git", "config", "user.name"], cwd=folder, capture_output=True,
+                              text=True, check=False).stdout.strip()
+    except OSError:
+        name = ""
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return ""
+
+
+def _new(args: argparse.Namespace, settings: Settings) -> int:
+    today = resolve_today(args.today)
+    raised_by = args.raised_by or _git_user(settings.base_dir)
+    if not raised_by:
+        raise ConfigError("cannot tell who raises the finding: pass --raised-by NAME")
+    existing = discover(settings) if settings.register_dir.is_dir() else []
+    path = create_finding(settings, args.severity, args.title, args.source, today, raised_by,
+                          args.owner, existing)
+    try:
+        shown = path.relative_to(Path.cwd())
+    except ValueError:
+        shown = path
+    print(shown)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

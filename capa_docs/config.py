@@ -1,0 +1,301 @@
+"""Settings: one block in ``mkdocs.yml`` that the CLI and the MkDocs plugin both read.
+
+The block is the ``capa`` entry of ``plugins:``. The CLI reads it without running a build,
+so the YAML loader here tolerates mkdocs's own tags (``!ENV``, ``!relative``,
+``!!python/name:...``) without executing anything. Every setting has a default, so a
+repository with no ``mkdocs.yml`` at all works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .model import ERROR, LEVELS, OFF, WARNING
+
+CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
+DEFAULT_ID_PATTERN = r"^[A-Z][A-Z0-9]*-[0-9]{4}-[0-9]{3,}$"
+DEFAULT_SHALLOW_CAUSES = (
+    "human error",
+    "user error",
+    "staff error",
+    "staff mistake",
+    "operator error",
+    "mistake",
+    "forgot",
+    "forgotten",
+    "oversight",
+    "negligence",
+    "careless",
+    "carelessness",
+    "lack of attention",
+    "not paying attention",
+    "did not follow",
+    "didn't follow",
+    "not followed",
+    "failed to follow",
+    "lack of awareness",
+)
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the CLI exits 2 and the build stops with this message."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every capa-docs setting, with the defaults used when ``mkdocs.yml`` is silent."""
+
+    register: str = "register"
+    """Folder of finding files, relative to the configuration file."""
+    evidence: str = "register/evidence"
+    """Folder of evidence files; Markdown here is evidence, never a finding."""
+    id_pattern: str = DEFAULT_ID_PATTERN
+    """Regular expression every finding ID must match in whole."""
+    id_prefix: str = "CAPA"
+    """Prefix `capa new` uses for new IDs: PREFIX-YEAR-NNN."""
+    sla_days: dict[str, int] = field(default_factory=lambda: {"major": 90, "minor": 365})
+    """Longest time from `raised` to a corrective action's `due`, per severity."""
+    stale_days: int = 60
+    """An open finding unchanged in git for longer than this is stale."""
+    due_soon_days: int = 30
+    """Window for the management review's 'due soon' list."""
+    shallow_causes: tuple[str, ...] = DEFAULT_SHALLOW_CAUSES
+    """Phrases that name a symptom, not a cause (matched as whole words, any case)."""
+    rules: dict[str, str] = field(default_factory=dict)
+    """Level per rule name: error, warning or off; overrides the defaults."""
+    reviews: dict[str, str] = field(default_factory=dict)
+    """Management review IDs and their dates (YYYY-MM-DD)."""
+    allow_raw_html: bool = False
+    """Let narrative HTML through unsanitised; only for registers where every writer is trusted."""
+    base_dir: Path = field(default=Path("."), compare=False)
+    """Folder the relative settings are resolved against (the configuration file's)."""
+    config_file: Path | None = field(default=None, compare=False)
+
+    @property
+    def register_dir(self) -> Path:
+        return (self.base_dir / self.register).resolve()
+
+    @property
+    def evidence_dir(self) -> Path:
+        return (self.base_dir / self.evidence).resolve()
+
+    def level(self, rule: str, default: str) -> str:
+        return self.rules.get(rule, default)
+
+
+_SETTING_NAMES = {f.name for f in fields(Settings)} - {"base_dir", "config_file"}
+
+
+def settings_from_mapping(block: dict[str, Any] | None, base_dir: Path,
+                          config_file: Path | None = None) -> Settings:
+    """Check and convert the plugin block; every mistake is a ConfigError naming the key."""
+    block = dict(block or {})
+    where = f"{config_file}: plugins.capa" if config_file else "capa settings"
+    unknown = sorted(set(block) - _SETTING_NAMES - _MKDOCS_ONLY)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown setting(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(_SETTING_NAMES))}"
+        )
+    values: dict[str, Any] = {}
+    for name in ("register", "evidence", "id_prefix"):
+        if name in block:
+            values[name] = _text(block[name], f"{where}.{name}")
+    if "id_pattern" in block:
+        pattern = _text(block["id_pattern"], f"{where}.id_pattern")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{where}.id_pattern: not a regular expression: {exc}") from None
+        values["id_pattern"] = pattern
+    if "sla_days" in block:
+        sla = block["sla_days"]
+        if not isinstance(sla, dict):
+            raise ConfigError(f"{where}.sla_days: a mapping of severity to days, e.g. major: 90")
+        checked = {}
+        for severity, days in sla.items():
+            if severity not in ("major", "minor", "observation", "ofi"):
+                raise ConfigError(f"{where}.sla_days: unknown severity {severity!r}")
+            checked[severity] = _days(days, f"{where}.sla_days.{severity}")
+        values["sla_days"] = {**Settings().sla_days, **checked}
+    for name in ("stale_days", "due_soon_days"):
+        if name in block:
+            values[name] = _days(block[name], f"{where}.{name}")
+    if "shallow_causes" in block:
+        phrases = block["shallow_causes"]
+        if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip()
+                                                    for p in phrases):
+            raise ConfigError(f"{where}.shallow_causes: a list of phrases")
+        values["shallow_causes"] = tuple(p.strip().lower() for p in phrases)
+    if "rules" in block:
+        values["rules"] = _rule_levels(block["rules"], f"{where}.rules")
+    if "reviews" in block:
+        values["reviews"] = _reviews(block["reviews"], f"{where}.reviews")
+    if "allow_raw_html" in block:
+        if not isinstance(block["allow_raw_html"], bool):
+            raise ConfigError(f"{where}.allow_raw_html: true or false")
+        values["allow_raw_html"] = block["allow_raw_html"]
+    return Settings(**values, base_dir=base_dir.resolve(), config_file=config_file)
+
+
+# Keys mkdocs itself adds to every plugin block.
+_MKDOCS_ONLY = {"enabled"}
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: expected text, got {value!r}")
+    return value
+
+
+def _days(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: expected a whole number of days (1 or more), got {value!r}")
+    return value
+
+
+def _rule_levels(value: Any, where: str) -> dict[str, str]:
+    from .rules import RULES  # rules depend on settings, not the other way round
+
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: a mapping of rule name to error, warning or off")
+    known = set(RULES)
+    levels = {}
+    for rule, level in value.items():
+        if rule not in known:
+            raise ConfigError(f"{where}: unknown rule {rule!r}; known: {', '.join(sorted(known))}")
+        if level not in LEVELS:
+            raise ConfigError(f"{where}.{rule}: level must be {ERROR}, {WARNING} or {OFF}")
+        if rule == "front-matter" and level != ERROR:
+            raise ConfigError(f"{where}.front-matter: an unreadable finding is always an error")
+        levels[rule] = level
+    return levels
+
+
+def _reviews(value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: a mapping of review ID to date, e.g. MR-2026-Q2: 2026-06-30")
+    reviews = {}
+    for review_id, when in value.items():
+        text = when.isoformat() if isinstance(when, dt.date) else str(when)
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError:
+            raise ConfigError(f"{where}.{review_id}: not a date (YYYY-MM-DD): {when!r}") from None
+        reviews[str(review_id)] = text
+    return dict(sorted(reviews.items(), key=lambda item: item[1]))
+
+
+class _MkdocsYamlLoader(yaml.SafeLoader):
+    """SafeLoader that reads mkdocs's tags as inert values instead of failing on them."""
+
+
+def _inert(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if suffix == "ENV" or suffix.endswith(":ENV"):
+            return os.environ.get(str(value), None)
+        return value
+    if isinstance(node, yaml.SequenceNode):
+        if suffix == "ENV":
+            names = loader.construct_sequence(node)
+            for name in names[:-1]:
+                if name in os.environ:
+                    return os.environ[name]
+            return names[-1] if names else None
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)
+
+
+_MkdocsYamlLoader.add_multi_constructor("!", _inert)
+_MkdocsYamlLoader.add_multi_constructor("tag:yaml.org,2002:python/", _inert)
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest mkdocs.yml in ``start`` or above it, as mkdocs users expect."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        for name in CONFIG_NAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def load_settings(config_file: Path | None = None, start: Path | None = None) -> Settings:
+    """Settings from an explicit file, the nearest mkdocs.yml, or the defaults."""
+    if config_file is None:
+        config_file = find_config_file(start or Path.cwd())
+        if config_file is None:
+            return Settings(base_dir=(start or Path.cwd()).resolve())
+    elif not config_file.is_file():
+        raise ConfigError(f"{config_file}: no such configuration file")
+    block = read_plugin_block(config_file)
+    return settings_from_mapping(block, config_file.parent, config_file)
+
+
+def read_plugin_block(config_file: Path) -> dict[str, Any]:
+    """The ``capa`` block of ``plugins:``, or {} when the plugin is listed bare or absent."""
+    try:
+        with config_file.open("rb") as handle:
+            document = yaml.load(handle, Loader=_MkdocsYamlLoader)  # noqa: S506 - safe subclass
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(f"{config_file}: cannot be read as YAML: {exc}") from None
+    if not isinstance(document, dict):
+        return {}
+    plugins = document.get("plugins") or []
+    if isinstance(plugins, dict):
+        block = plugins.get("capa")
+        return _block(block, config_file)
+    if isinstance(plugins, list):
+        for entry in plugins:
+            if entry == "capa":
+                return {}
+            if isinstance(entry, dict) and "capa" in entry:
+                return _block(entry["capa"], config_file)
+    return {}
+
+
+def _block(block: Any, config_file: Path) -> dict[str, Any]:
+    if block is None:
+        return {}
+    if not isinstance(block, dict):
+        raise ConfigError(f"{config_file}: plugins.capa must be a mapping of settings")
+    return block
+
+
+def repository_root(folder: Path) -> Path:
+    """The git top level containing ``folder``, or ``folder`` itself outside git."""
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=folder, capture_output=True, text=True, check=False,
+        )
+    except OSError:
+        return folder.resolve()
+    if result.returncode == 0 and result.stdout.strip():
+        return Path(result.stdout.strip()).resolve()
+    return folder.resolve()
+
+
+def resolve_today(explicit: str | None = None) -> dt.date:
+    """--today, else SOURCE_DATE_EPOCH (UTC), else the clock: fixed inputs, fixed results."""
+    if explicit:
+        try:
+            return dt.date.fromisoformat(explicit)
+        except ValueError:
+            raise ConfigError(f"--today: not a date (YYYY-MM-DD): {explicit!r}") from None
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+        except (ValueError, OverflowError, OSError):
+            raise ConfigError(f"SOURCE_DATE_EPOCH: not a Unix timestamp: {epoch!r}") from None
+    return dt.date.today()

@@ -1,0 +1,269 @@
+"""Strict front-matter loading: text in, data with line numbers out, or a clear refusal.
+
+A finding arrives by pull request from anyone with write access, so the loader treats it
+as hostile. PyYAML alone accepts duplicate keys, builds any explicit tag, expands alias
+bombs without limit, raises IndexError/ValueError (not YAMLError) on ``!!int ''`` or a
+5,000-digit number, and libyaml's composer recurses in C, so about 30,000 nested
+brackets kill the process. Everything here refuses those before or while the data is
+built, and turns every failure into a ``LoadError`` with a line number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .model import KeyPath
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml is in every PyYAML wheel
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_FRONT_MATTER_BYTES = 256 * 1024
+MAX_DEPTH = 32
+MAX_VALUES = 20_000
+# libyaml's composer recurses in C; a nesting bound below this cannot crash it.
+_SAFE_COMPOSE_BOUND = 2_000
+
+_STR = "tag:yaml.org,2002:str"
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class LoadError(Exception):
+    """The file cannot be read as a finding; ``line`` is where the trouble is."""
+
+    def __init__(self, line: int, message: str, rule: str = "front-matter") -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+        self.rule = rule
+
+
+@dataclass
+class Document:
+    """A finding file split and parsed: front matter data, its line map and the body."""
+
+    data: dict[str, Any]
+    lines: dict[KeyPath, int]
+    body: str
+    body_line: int
+    duplicates: list[tuple[int, str]] = field(default_factory=list)
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 text (BOM dropped, CRLF and CR folded to LF), or a LoadError naming the line."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise LoadError(
+            1,
+            f"file is {len(raw):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for a finding; "
+            "move long material into an evidence file and link it",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LoadError(
+            line, f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8"
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def split(text: str) -> tuple[str, str, int]:
+    """Split into (front matter, body, body's first line); front matter starts at line 2."""
+    if not text.startswith("---\n") and text.rstrip("\n") != "---":
+        raise LoadError(
+            1,
+            "no front matter: the file must start with a line '---', then the YAML fields, "
+            "then a closing '---'",
+        )
+    match = re.search(r"^---[ \t]*$", text[4:], re.MULTILINE)
+    if match is None:
+        raise LoadError(1, "front matter is not terminated: add a closing '---' line after it")
+    front = text[4 : 4 + match.start()]
+    rest = text[4 + match.end() :]
+    body_line = front.count("\n") + 3
+    if rest.startswith("\n"):
+        rest = rest[1:]
+    if len(front.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+        raise LoadError(
+            2,
+            f"front matter is over {MAX_FRONT_MATTER_BYTES // 1024} KiB; keep long text in the "
+            "Markdown body or an evidence file",
+        )
+    return front, rest, body_line
+
+
+def load_text(text: str) -> Document:
+    """Parse a whole finding file's text into a Document, refusing anything hostile."""
+    front, body, body_line = split(text)
+    if not front.strip():
+        raise LoadError(2, "front matter is empty: it must hold the finding's fields")
+    _prescan(front)
+    try:
+        node = yaml.compose(front, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        raise LoadError(_mark_line(exc), _yaml_message(exc)) from None
+    except (yaml.YAMLError, RecursionError, MemoryError) as exc:
+        raise LoadError(2, f"not valid YAML: {exc}") from None
+    if node is None:
+        raise LoadError(2, "front matter is empty: it must hold the finding's fields")
+    if not isinstance(node, yaml.MappingNode):
+        raise LoadError(
+            node.start_mark.line + 2,
+            "front matter is not a mapping: write one 'field: value' per line",
+        )
+    builder = _Builder()
+    try:
+        data = builder.build(node, (), 0)
+    except LoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - PyYAML raises ValueError, KeyError, IndexError...
+        raise LoadError(
+            builder.line, f"a value cannot be read ({type(exc).__name__}: {exc})"
+        ) from None
+    return Document(data, builder.lines, body, body_line, builder.duplicates)
+
+
+def _prescan(front: str) -> None:
+    """Refuse explicit tags, alias floods and deep nesting before anything is composed.
+
+    A full pass over the parse events costs about half a parse, so it runs only when the
+    text could hold what it looks for: a tag needs a ``!``, and nesting needs one indicator
+    character per level, so few indicators prove the nesting shallow.
+    """
+    bound = sum(front.count(c) for c in "[{-:?")
+    if "!" not in front and bound < _SAFE_COMPOSE_BOUND and "*" not in front:
+        return
+    depth = 0
+    aliases = 0
+    try:
+        for event in yaml.parse(front, Loader=_Loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise LoadError(
+                        event.start_mark.line + 2,
+                        f"nesting deeper than {MAX_DEPTH} levels; a finding never needs that",
+                    )
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > 20:
+                    raise LoadError(
+                        event.start_mark.line + 2,
+                        "more than 20 YAML aliases (*name); write the values out instead",
+                    )
+            if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent,
+                                  yaml.SequenceStartEvent)) and event.tag is not None:
+                if isinstance(event, yaml.ScalarEvent) and event.tag == "!":
+                    continue
+                raise LoadError(
+                    event.start_mark.line + 2,
+                    f"explicit YAML tag {event.tag!r} is not allowed; remove it and write "
+                    "the plain value (quote it if it must stay text)",
+                )
+    except yaml.MarkedYAMLError as exc:
+        raise LoadError(_mark_line(exc), _yaml_message(exc)) from None
+    except yaml.YAMLError as exc:
+        raise LoadError(2, f"not valid YAML: {exc}") from None
+
+
+class _Builder:
+    """Builds plain data from composed nodes, recording lines and duplicate keys.
+
+    Our own walk instead of SafeConstructor: it is faster, it keeps each key's line,
+    it reports duplicate keys, and it keeps dates as the text written.
+    """
+
+    def __init__(self) -> None:
+        self.lines: dict[KeyPath, int] = {}
+        self.duplicates: list[tuple[int, str]] = []
+        self.values = 0
+        self.line = 2
+        self._scalars = yaml.constructor.SafeConstructor()
+
+    def build(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
+        self.values += 1
+        self.line = node.start_mark.line + 2
+        if self.values > MAX_VALUES:
+            raise LoadError(self.line, f"more than {MAX_VALUES:,} values (an alias bomb?)")
+        if depth > MAX_DEPTH:
+            raise LoadError(self.line, f"nesting deeper than {MAX_DEPTH} levels")
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = self._key(key_node, path)
+                line = key_node.start_mark.line + 2
+                if key in out:
+                    shown = ".".join(str(p) for p in (*path, key))
+                    first = self.lines[(*path, key)]
+                    self.duplicates.append(
+                        (line, f"key `{shown}` appears twice (first at line {first}); "
+                               "keep one and merge the values")
+                    )
+                else:
+                    self.lines[(*path, key)] = line
+                out[key] = self.build(value_node, (*path, key), depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                self.lines[(*path, index)] = item.start_mark.line + 2
+                items.append(self.build(item, (*path, index), depth + 1))
+            return items
+        return self._scalar(node)
+
+    def _key(self, node: yaml.Node, path: KeyPath) -> str:
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in (_STR, _INT, _BOOL, _NULL,
+                                                                      _FLOAT, _TIMESTAMP):
+            raise LoadError(
+                node.start_mark.line + 2,
+                "a key must be plain text (merge keys '<<' and complex keys are not allowed)",
+            )
+        return node.value
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag == _TIMESTAMP:
+            return node.value
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return self._scalars.construct_yaml_bool(node)
+        if tag == _INT:
+            return self._scalars.construct_yaml_int(node)
+        if tag == _FLOAT:
+            return self._scalars.construct_yaml_float(node)
+        raise LoadError(
+            node.start_mark.line + 2,
+            f"YAML type {tag!r} is not allowed; write a plain value",
+        )
+
+
+def _mark_line(exc: yaml.MarkedYAMLError) -> int:
+    mark = exc.problem_mark or exc.context_mark
+    return mark.line + 2 if mark is not None else 2
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+    parts = [p for p in (exc.context, exc.problem) if p]
+    detail = "; ".join(parts) if parts else str(exc)
+    if "expected a single document" in detail:
+        return "more than one YAML document in the front matter; keep a single one"
+    return f"not valid YAML: {detail}"

@@ -1,0 +1,86 @@
+"""The data every part of capa-docs passes around: findings as loaded, and problems found.
+
+Kept free of behaviour so that the loader, the rules, the register and the renderers can
+all depend on it without depending on each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+KeyPath = tuple[str | int, ...]
+
+ERROR = "error"
+WARNING = "warning"
+OFF = "off"
+LEVELS = (ERROR, WARNING, OFF)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one file, reported as ``path:line: level rule: message``."""
+
+    path: str
+    line: int
+    rule: str
+    level: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.level} {self.rule}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "level": self.level,
+            "rule": self.rule,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Finding:
+    """One finding file: its front matter as data, where each key stands, and its narrative.
+
+    ``data`` holds what YAML gave, except that dates stay the text the user wrote
+    (``"2026-03-14"``), so the schema can tell a real date from ``2026-02-30``.
+    ``lines`` maps a key path such as ``("closure", "evidence", 0, "path")`` to its line
+    in the file (1-based), so any problem can point at the line to fix.
+    """
+
+    path: Path
+    rel: str
+    data: dict[str, Any]
+    lines: dict[KeyPath, int]
+    body: str = ""
+    body_line: int = 1
+    schema_valid: bool = True
+    computed: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        value = self.data.get("id")
+        return value if isinstance(value, str) else self.path.stem
+
+    def line_of(self, keypath: KeyPath) -> int:
+        """The line of ``keypath`` or of its nearest ancestor that has one."""
+        for end in range(len(keypath), 0, -1):
+            line = self.lines.get(keypath[:end])
+            if line is not None:
+                return line
+        return 1
+
+    def get(self, *keypath: str | int) -> Any:
+        """The value at ``keypath``, or None where any step is missing."""
+        value: Any = self.data
+        for step in keypath:
+            if isinstance(step, int):
+                if not isinstance(value, list) or step >= len(value):
+                    return None
+            elif not isinstance(value, dict):
+                return None
+            value = value[step] if isinstance(step, int) else value.get(step)
+        return value

@@ -1,0 +1,92 @@
+"""Problems as text for people, JSON for tools, and annotations for GitHub Actions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from .model import ERROR, WARNING, Problem
+
+FORMATS = ("text", "json", "github")
+
+
+def summary_line(files: int, problems: Sequence[Problem]) -> str:
+    errors = sum(1 for p in problems if p.level == ERROR)
+    warnings = sum(1 for p in problems if p.level == WARNING)
+    return (f"{files} finding{'s' if files != 1 else ''}: "
+            f"{errors} error{'s' if errors != 1 else ''}, "
+            f"{warnings} warning{'s' if warnings != 1 else ''}")
+
+
+def write_text(out: TextIO, files: int, problems: Sequence[Problem],
+               notes: Sequence[str] = ()) -> None:
+    for problem in problems:
+        out.write(f"{problem}\n")
+    for note in notes:
+        out.write(f"note: {note}\n")
+    out.write(summary_line(files, problems) + "\n")
+
+
+def write_json(out: TextIO, files: int, problems: Sequence[Problem],
+               notes: Sequence[str] = ()) -> None:
+    document = {
+        "version": 1,
+        "findings": files,
+        "errors": sum(1 for p in problems if p.level == ERROR),
+        "warnings": sum(1 for p in problems if p.level == WARNING),
+        "notes": list(notes),
+        "problems": [p.as_dict() for p in problems],
+    }
+    json.dump(document, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(problem: Problem) -> str:
+    """A workflow command that GitHub shows on the pull request's diff."""
+    command = "error" if problem.level == ERROR else "warning"
+    return (f"::{command} file={_escape_property(problem.path)},line={problem.line},"
+            f"title={_escape_property(problem.rule)}::{_escape_data(problem.message)}")
+
+
+def write_github(out: TextIO, files: int, problems: Sequence[Problem],
+                 notes: Sequence[str] = ()) -> None:
+    for problem in problems:
+        out.write(github_annotation(problem) + "\n")
+    for note in notes:
+        out.write(f"::notice::{_escape_data(note)}\n")
+    out.write(summary_line(files, problems) + "\n")
+
+
+def _cell(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+            .replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def markdown_table(title: str, files: int, problems: Sequence[Problem]) -> str:
+    """The step summary: a heading, the verdict, and one table row per problem."""
+    lines = [f"### {title}", "", summary_line(files, problems), ""]
+    if problems:
+        lines += ["| File | Line | Level | Rule | Message |", "|---|---:|---|---|---|"]
+        lines += [f"| {_cell(p.path)} | {p.line} | {p.level} | `{p.rule}` | {_cell(p.message)} |"
+                  for p in problems]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def append_step_summary(path: str | None, text: str) -> None:
+    if path:
+        with Path(path).open("a", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+WRITERS = {"text": write_text, "json": write_json, "github": write_github}

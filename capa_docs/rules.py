@@ -1,0 +1,397 @@
+"""The named rules of the finding contract, one small function each.
+
+A rule looks at one schema-valid finding (or, for register rules, at the whole set of
+IDs) and yields ``(key path, message)`` pairs; the validator turns them into problems at
+the rule's configured level and the key's line. Messages name the field and say how to
+fix it, because the person reading them is writing a finding, not debugging a tool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from .evidence import OK, OUTSIDE, Resolved, resolve_evidence, sha256_of
+from .model import ERROR, WARNING, Finding, KeyPath
+
+if TYPE_CHECKING:
+    from .config import Settings
+
+RuleOutput = Iterator[tuple[KeyPath, str]]
+SERIOUS = ("major", "minor")
+
+
+@dataclass
+class Context:
+    """What a rule may know beyond its finding: settings, today, the repo, the register."""
+
+    settings: Settings
+    today: dt.date
+    repo_root: Path
+    last_changed: dict[str, dt.date] = field(default_factory=dict)
+    _resolved: dict[tuple[Path, str], Resolved] = field(default_factory=dict, repr=False)
+
+    def resolve(self, f: Finding, written: str) -> Resolved:
+        """Resolve an evidence path once, however many rules ask about it."""
+        key = (f.path, written)
+        if key not in self._resolved:
+            self._resolved[key] = resolve_evidence(f.path, written, self.repo_root)
+        return self._resolved[key]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    level: str
+    summary: str
+    check: Callable[[Finding, Context], Iterable[tuple[KeyPath, str]]] | None = None
+
+
+RULES: dict[str, Rule] = {}
+
+
+def _register(name: str, level: str, summary: str,
+              check: Callable[[Finding, Context], RuleOutput] | None = None) -> None:
+    RULES[name] = Rule(name, level, summary, check)
+
+
+def rule(name: str, level: str, summary: str):
+    """Register a per-finding rule under its contract name."""
+
+    def decorate(check: Callable[[Finding, Context], RuleOutput]):
+        _register(name, level, summary, check)
+        return check
+
+    return decorate
+
+
+# Problems found while loading or by the schema, or across the register, have no
+# per-finding function; they are listed so levels, docs and tests know every name.
+_register("front-matter", ERROR, "Front matter missing, unterminated, not YAML, or hostile.")
+_register("duplicate-key", ERROR, "A key appears twice in one mapping.")
+_register("schema", ERROR, "The JSON Schema rejects a field: unknown, wrong type, bad value.")
+_register("id-duplicate", ERROR, "Two finding files share an ID.")
+_register("related-unknown", ERROR, "`related` names a finding that does not exist.")
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _actions(f: Finding) -> list[tuple[int, dict[str, Any]]]:
+    return list(enumerate(f.data.get("corrective_actions") or []))
+
+
+def _evidence(f: Finding) -> list[tuple[int, dict[str, Any]]]:
+    return list(enumerate(f.get("closure", "evidence") or []))
+
+
+def _bad_characters(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text)
+
+
+@rule("id-filename", ERROR, "The ID differs from the file stem, or breaks the ID pattern.")
+def id_filename(f: Finding, ctx: Context) -> RuleOutput:
+    finding_id = f.data["id"]
+    if _bad_characters(finding_id):
+        yield ("id",), (f"`id` holds a control or invisible formatting character: "
+                        f"{finding_id!r}; retype it")
+        return
+    if not re.fullmatch(ctx.settings.id_pattern, finding_id):
+        yield ("id",), (f"`id` {finding_id!r} does not match the ID pattern "
+                        f"{ctx.settings.id_pattern} (e.g. CAPA-2026-004)")
+    if finding_id != f.path.stem:
+        yield ("id",), (f"`id` is {finding_id!r} but the file is named {f.path.name!r}; "
+                        f"rename the file to {finding_id}.md or fix the ID")
+
+
+@rule("closure-evidence", ERROR, "Closed without any closure evidence.")
+def closure_evidence(f: Finding, ctx: Context) -> RuleOutput:
+    if f.data["status"] != "closed":
+        return
+    closure = f.data.get("closure")
+    if not closure:
+        yield ("status",), ("status is closed but there is no `closure`; add closure.closed "
+                            "(date) and closure.evidence (at least one path or url)")
+    elif not closure.get("evidence"):
+        yield ("closure",), ("closed without evidence: add at least one item to "
+                             "`closure.evidence` (a `path` to a file in the repository or a `url`)")
+
+
+@rule("evidence-missing", ERROR, "An evidence path does not exist or is not a regular file.")
+def evidence_missing(f: Finding, ctx: Context) -> RuleOutput:
+    for index, item in _evidence(f):
+        if "path" not in item:
+            continue
+        resolved = ctx.resolve(f, item["path"])
+        if resolved.status != OK and resolved.status != OUTSIDE:
+            yield ("closure", "evidence", index, "path"), (
+                f"evidence `{item['path']}` cannot be used: {resolved.reason}; the path is "
+                f"relative to {f.path.name} (commit the file, or fix the path)")
+
+
+@rule("evidence-outside-repo", ERROR,
+      "An evidence path is absolute, escapes the repository, or points into .git/.")
+def evidence_outside_repo(f: Finding, ctx: Context) -> RuleOutput:
+    for index, item in _evidence(f):
+        if "path" in item:
+            resolved = ctx.resolve(f, item["path"])
+            if resolved.status == OUTSIDE:
+                yield ("closure", "evidence", index, "path"), (
+                    f"evidence `{item['path']}` is not allowed: {resolved.reason}; evidence "
+                    "must be a file inside this repository, e.g. ../evidence/<ID>/file.pdf")
+
+
+@rule("evidence-hash", ERROR, "An evidence file's sha256 does not match the file.")
+def evidence_hash(f: Finding, ctx: Context) -> RuleOutput:
+    for index, item in _evidence(f):
+        if "path" not in item or "sha256" not in item:
+            continue
+        resolved = ctx.resolve(f, item["path"])
+        if resolved.ok and resolved.file is not None:
+            actual = sha256_of(resolved.file)
+            if actual != item["sha256"].lower():
+                yield ("closure", "evidence", index, "sha256"), (
+                    f"evidence `{item['path']}` has changed since it was pinned: sha256 is "
+                    f"{actual}, the finding says {item['sha256']}; restore the file or, if "
+                    "the change is intended, update the hash (capa pin)")
+
+
+@rule("evidence-url", ERROR, "An evidence URL whose scheme is not https or http.")
+def evidence_url(f: Finding, ctx: Context) -> RuleOutput:
+    for index, item in _evidence(f):
+        if "url" not in item:
+            continue
+        try:
+            parts = urlsplit(item["url"])
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme.lower() not in ("https", "http") or not parts.netloc:
+            yield ("closure", "evidence", index, "url"), (
+                f"evidence url {item['url']!r} must be an https:// or http:// address "
+                "with a host")
+
+
+@rule("effectiveness", ERROR,
+      "A major/minor closed without an effectiveness review that found it effective.")
+def effectiveness(f: Finding, ctx: Context) -> RuleOutput:
+    if f.data["status"] != "closed" or f.data["severity"] not in SERIOUS:
+        return
+    review = f.get("closure", "effectiveness")
+    if not review:
+        where = ("closure",) if f.data.get("closure") else ("status",)
+        yield where, (f"a {f.data['severity']} finding cannot be closed without "
+                      "`closure.effectiveness` (reviewed, by, result: effective, method)")
+    elif review.get("result") != "effective":
+        yield ("closure", "effectiveness", "result"), (
+            "the effectiveness review found the action not effective: keep the finding "
+            "in-progress and add corrective actions, or raise a new finding")
+
+
+@rule("actions-open", ERROR, "Closed while a corrective action has no completed date.")
+def actions_open(f: Finding, ctx: Context) -> RuleOutput:
+    if f.data["status"] != "closed":
+        return
+    actions = _actions(f)
+    if not actions and f.data["severity"] in SERIOUS:
+        yield ("status",), (f"a {f.data['severity']} finding cannot be closed without a "
+                            "corrective action that removes the cause (`corrective_actions`)")
+    for index, action in actions:
+        if not action.get("completed"):
+            yield ("corrective_actions", index), (
+                f"closed while corrective action {index + 1} has no `completed` date; "
+                "complete it first, or keep the finding in-progress")
+
+
+@rule("owner-due", ERROR,
+      "A major/minor not closed without an owner, or a corrective action without a due date.")
+def owner_due(f: Finding, ctx: Context) -> RuleOutput:
+    if f.data["status"] == "closed" or f.data["severity"] not in SERIOUS:
+        return
+    if not f.data.get("owner"):
+        yield ("severity",), (f"a {f.data['severity']} finding needs a named `owner` "
+                              "until it is closed")
+    actions = _actions(f)
+    if not actions:
+        yield ("severity",), (f"a {f.data['severity']} finding needs at least one entry in "
+                              "`corrective_actions` with an `action` and a `due` date")
+    for index, action in actions:
+        if not action.get("due"):
+            yield ("corrective_actions", index), (
+                f"corrective action {index + 1} has no `due` date; add one within "
+                f"{ctx.settings.sla_days.get(f.data['severity'], 365)} days of `raised`")
+
+
+@rule("root-cause", ERROR,
+      "A major/minor in progress or closed without root cause, extent or correction.")
+def root_cause(f: Finding, ctx: Context) -> RuleOutput:
+    if f.data["status"] == "open" or f.data["severity"] not in SERIOUS:
+        return
+    where = ("status",)
+    if not f.data.get("root_cause"):
+        yield where, (f"a {f.data['severity']} finding that is {f.data['status']} needs "
+                      "`root_cause` (method, cause, category)")
+    if not f.data.get("extent"):
+        yield where, (f"a {f.data['severity']} finding that is {f.data['status']} needs "
+                      "`extent`: whether similar nonconformities exist elsewhere (10.2 b 3)")
+    if not f.data.get("correction"):
+        yield where, (f"a {f.data['severity']} finding that is {f.data['status']} needs "
+                      "`correction`: what was done to contain and correct it")
+
+
+_STOPWORDS = frozenset(
+    "a an the of by to in on at for from and or but was were is are be been it its this that "
+    "there their they he she his her due because caused which who as with not no".split()
+)
+
+
+@cache
+def _shallow_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+
+
+@rule("root-cause-shallow", ERROR, "The root cause names a symptom such as 'human error'.")
+def root_cause_shallow(f: Finding, ctx: Context) -> RuleOutput:
+    cause = f.get("root_cause", "cause")
+    if not isinstance(cause, str) or not ctx.settings.shallow_causes:
+        return
+    pattern = _shallow_pattern(ctx.settings.shallow_causes)
+    found = pattern.search(cause)
+    if found is None:
+        return
+    rest = [w for w in re.findall(r"[A-Za-z0-9']+", pattern.sub(" ", cause))
+            if w.lower() not in _STOPWORDS]
+    if len(rest) < 6:
+        yield ("root_cause", "cause"), (
+            f"the root cause {found.group(0)!r} names a symptom, not a cause: ask why it was "
+            "possible (which process, control, training or design let it happen) and write "
+            "that down")
+
+
+def _dates(f: Finding) -> Iterator[tuple[KeyPath, str, dt.date]]:
+    """Every date of a finding after `raised`, with its key path and a readable name."""
+    candidates: list[tuple[KeyPath, str]] = [
+        (("correction", "completed"), "correction.completed"),
+        (("closure", "closed"), "closure.closed"),
+        (("closure", "effectiveness", "reviewed"), "closure.effectiveness.reviewed"),
+    ]
+    for index, _ in _actions(f):
+        candidates.append((("corrective_actions", index, "due"),
+                           f"corrective action {index + 1} due"))
+        candidates.append((("corrective_actions", index, "completed"),
+                           f"corrective action {index + 1} completed"))
+    for keypath, label in candidates:
+        value = _date(f.get(*keypath))
+        if value is not None:
+            yield keypath, label, value
+
+
+@rule("date-order", ERROR,
+      "A date before `raised`, or a completion, closure or review date in the future.")
+def date_order(f: Finding, ctx: Context) -> RuleOutput:
+    raised = _date(f.data["raised"])
+    if raised is None:
+        return
+    if raised > ctx.today:
+        yield ("raised",), f"`raised` {raised} is in the future (today is {ctx.today})"
+    for keypath, label, value in _dates(f):
+        if value < raised:
+            yield keypath, f"{label} {value} is before the finding was raised ({raised})"
+        elif keypath[-1] != "due" and value > ctx.today:
+            yield keypath, (f"{label} {value} is in the future (today is {ctx.today}); "
+                            "record it once it has happened")
+
+
+@rule("due-beyond-sla", WARNING, "A corrective action is due later than its severity allows.")
+def due_beyond_sla(f: Finding, ctx: Context) -> RuleOutput:
+    days = ctx.settings.sla_days.get(f.data["severity"])
+    raised = _date(f.data["raised"])
+    if days is None or raised is None:
+        return
+    limit = raised + dt.timedelta(days=days)
+    for index, action in _actions(f):
+        due = _date(action.get("due"))
+        if due is not None and due > limit:
+            yield ("corrective_actions", index, "due"), (
+                f"corrective action {index + 1} is due {due}, later than the {days} days a "
+                f"{f.data['severity']} finding allows (by {limit}); bring it forward or "
+                "record why in the narrative")
+
+
+@rule("overdue", WARNING, "Not closed and a due date has passed.")
+def overdue(f: Finding, ctx: Context) -> RuleOutput:
+    if f.data["status"] == "closed":
+        return
+    for index, action in _actions(f):
+        due = _date(action.get("due"))
+        if due is not None and not action.get("completed") and due < ctx.today:
+            days = (ctx.today - due).days
+            yield ("corrective_actions", index, "due"), (
+                f"corrective action {index + 1} was due {due}, {days} day"
+                f"{'s' if days != 1 else ''} ago; complete it or agree a new date")
+
+
+@rule("stale", WARNING, "Not closed and unchanged in git for longer than the stale period.")
+def stale(f: Finding, ctx: Context) -> RuleOutput:
+    if f.data["status"] == "closed":
+        return
+    changed = ctx.last_changed.get(f.rel)
+    if changed is None:
+        return
+    age = (ctx.today - changed).days
+    if age > ctx.settings.stale_days:
+        yield ("status",), (f"{f.data['status']} and unchanged for {age} days (last commit "
+                            f"{changed}); record progress or the reason it is waiting")
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+@rule("correction-as-action", WARNING,
+      "A corrective action repeats the correction: it fixes the symptom, not the cause.")
+def correction_as_action(f: Finding, ctx: Context) -> RuleOutput:
+    correction = f.get("correction", "action")
+    if not isinstance(correction, str):
+        return
+    fixed = _words(correction)
+    for index, action in _actions(f):
+        text = _words(action.get("action", ""))
+        if text and difflib.SequenceMatcher(None, fixed, text).ratio() >= 0.8:
+            yield ("corrective_actions", index, "action"), (
+                f"corrective action {index + 1} repeats the correction; a corrective action "
+                "removes the cause found in `root_cause` so it does not happen again")
+
+
+def _person(name: str) -> str:
+    return " ".join(re.findall(r"\w+", name.lower()))
+
+
+@rule("self-verified", WARNING, "The effectiveness reviewer is the finding's owner.")
+def self_verified(f: Finding, ctx: Context) -> RuleOutput:
+    owner = f.data.get("owner")
+    reviewer = f.get("closure", "effectiveness", "by")
+    if not isinstance(owner, str) or not isinstance(reviewer, str):
+        return
+    owner_words = _person(owner)
+    if owner_words and re.search(rf"\b{re.escape(owner_words)}\b", _person(reviewer)):
+        yield ("closure", "effectiveness", "by"), (
+            f"the effectiveness review is by the owner ({owner}); have someone independent "
+            "of the action verify it")
+
+
+FINDING_RULES = [r for r in RULES.values() if r.check is not None]

@@ -1,0 +1,93 @@
+"""`capa new`: the next free ID and a skeleton finding that already validates as open."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+from .config import ConfigError, Settings
+
+SEVERITIES = ("major", "minor", "observation", "ofi", "conformity")
+SOURCES = ("internal-audit", "external-audit", "certification-audit", "kpi",
+           "management-review", "monitoring", "incident", "self-identified", "other")
+
+
+def next_id(settings: Settings, year: int, existing: list[Path]) -> str:
+    """PREFIX-YEAR-NNN, one past the highest number already used that year."""
+    pattern = re.compile(rf"{re.escape(settings.id_prefix)}-{year}-([0-9]+)")
+    numbers = [int(m.group(1)) for p in existing if (m := pattern.fullmatch(p.stem))]
+    finding_id = f"{settings.id_prefix}-{year}-{max(numbers, default=0) + 1:03d}"
+    if not re.fullmatch(settings.id_pattern, finding_id):
+        raise ConfigError(
+            f"the new ID {finding_id} does not match id_pattern {settings.id_pattern}; "
+            "set id_prefix to fit the pattern")
+    return finding_id
+
+
+def _quote(text: str) -> str:
+    """A YAML double-quoted scalar: JSON strings are valid YAML and escape everything."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def skeleton(finding_id: str, severity: str, title: str, source: str, raised: dt.date,
+             raised_by: str, owner: str | None, settings: Settings) -> str:
+    """The text of a new open finding; TODO values mark what the writer must replace."""
+    serious = severity in ("major", "minor")
+    lines = [
+        "---",
+        f"id: {finding_id}",
+        f"title: {_quote(title)}",
+        f"severity: {severity}",
+        "status: open",
+        f"source: {source}",
+        f"raised: {raised.isoformat()}",
+        f"raised_by: {_quote(raised_by)}",
+    ]
+    if severity in ("major", "minor", "observation"):
+        lines += [
+            "requirement:  # what was not met: a clause of the standard and/or your procedure",
+            '  standard: "TODO: e.g. ISO/IEC 27001:2022 A.5.19"',
+            '# clauses: ["A.5.19", "8.1"]  # ISO/IEC 27001:2022 clauses and Annex A controls',
+        ]
+    if serious:
+        days = settings.sla_days.get(severity, 365)
+        due = raised + dt.timedelta(days=days)
+        person = owner or raised_by
+        lines += [
+            f"owner: {_quote(person)}",
+            "corrective_actions:  # actions that remove the root cause, once it is known",
+            '  - action: "TODO: the action that removes the cause"',
+            f"    owner: {_quote(person)}",
+            f"    due: {due.isoformat()}  # at most {days} days after raised for {severity}",
+        ]
+    elif owner:
+        lines.append(f"owner: {_quote(owner)}")
+    lines += [
+        "---",
+        "",
+        "## What was found",
+        "",
+        "TODO: what was observed, where, and the objective evidence of the nonconformity.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def create_finding(settings: Settings, severity: str, title: str, source: str,
+                   raised: dt.date, raised_by: str, owner: str | None,
+                   existing: list[Path]) -> Path:
+    """Write the skeleton to REGISTER/YEAR/ID.md; never overwrite an existing file."""
+    if "\n" in title or "\r" in title or not title.strip():
+        raise ConfigError("--title must be one non-empty line")
+    if not raised_by.strip() or "\n" in raised_by:
+        raise ConfigError("--raised-by must be one non-empty line")
+    finding_id = next_id(settings, raised.year, existing)
+    target = settings.register_dir / str(raised.year) / f"{finding_id}.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = skeleton(finding_id, severity, title.strip(), source, raised, raised_by.strip(),
+                    owner, settings)
+    with target.open("x", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    return target

@@ -1,0 +1,215 @@
+"""Validate a register: find the files, load each strictly, check schema and rules.
+
+Per-file work (read, parse, schema, per-finding rules, evidence hashes) is independent,
+so large registers are split across processes; the register-wide rules (duplicate IDs,
+unknown related findings) run after, in the parent, over every finding at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import re
+import threading
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Settings
+from .frontmatter import LoadError, decode, load_text
+from .history import last_changed
+from .model import OFF, Finding, Problem
+from .rules import FINDING_RULES, RULES, Context
+from .schema import fast_validator, schema_errors
+
+# Below this many files a process pool costs more than it saves.
+_PARALLEL_THRESHOLD = 400
+
+
+@dataclass
+class Validation:
+    """Everything one validation run found: the findings that loaded, and the problems."""
+
+    findings: list[Finding]
+    problems: list[Problem]
+    files: int
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, level: str) -> int:
+        return sum(1 for p in self.problems if p.level == level)
+
+
+def discover(settings: Settings, paths: list[Path] | None = None) -> list[Path]:
+    """Finding files: Markdown under the given paths (default the register), not evidence."""
+    roots = paths or [settings.register_dir]
+    evidence = settings.evidence_dir
+    found: set[Path] = set()
+    for root in roots:
+        root = root.resolve()
+        if root.is_file():
+            found.add(root)
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            here = Path(dirpath)
+            dirnames[:] = sorted(d for d in dirnames
+                                 if not d.startswith(".") and (here / d) != evidence)
+            found.update(here / name for name in filenames if name.endswith(".md"))
+    return sorted(p for p in found if not p.is_relative_to(evidence))
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """A path as the user would type it: relative to where they stand, when it can be."""
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        return os.path.relpath(path, cwd) if path.is_relative_to(cwd.parent) else str(path)
+
+
+def check_file(path: Path, ctx: Context, cwd: Path) -> tuple[Finding | None, list[Problem]]:
+    """Load one file and run everything that needs only that file."""
+    shown = display_path(path, cwd)
+    problems: list[Problem] = []
+
+    def report(rule: str, line: int, message: str) -> None:
+        level = ctx.settings.level(rule, RULES[rule].level)
+        if level != OFF:
+            problems.append(Problem(shown, line, rule, level, message))
+
+    try:
+        document = load_text(decode(path.read_bytes()))
+    except LoadError as error:
+        report(error.rule, error.line, error.message)
+        return None, problems
+    except OSError as error:
+        report("front-matter", 1, f"cannot be read: {error.strerror or error}")
+        return None, problems
+    rel = _relative(path, ctx.repo_root)
+    finding = Finding(path, rel, document.data, document.lines, document.body,
+                      document.body_line)
+    for line, message in document.duplicates:
+        report("duplicate-key", line, message)
+    try:
+        fast_validator()(document.data)
+    except Exception:  # noqa: BLE001 - any failure of the fast path means: explain it
+        finding.schema_valid = False
+        for keypath, message in schema_errors(document.data):
+            report("schema", finding.line_of(keypath), message)
+    if finding.schema_valid:
+        for rule in FINDING_RULES:
+            assert rule.check is not None
+            for keypath, message in rule.check(finding, ctx):
+                report(rule.name, finding.line_of(keypath), message)
+    return finding, problems
+
+
+def _relative(path: Path, repo_root: Path) -> str:
+    try:
+        return path.relative_to(repo_root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+_worker_context: tuple[Context, Path] | None = None
+
+
+def _init_worker(ctx: Context, cwd: Path) -> None:
+    global _worker_context
+    _worker_context = (ctx, cwd)
+
+
+def _check_chunk(paths: list[Path]) -> list[tuple[Finding | None, list[Problem]]]:
+    assert _worker_context is not None
+    ctx, cwd = _worker_context
+    return [check_file(path, ctx, cwd) for path in paths]
+
+
+def _check_all(paths: list[Path], ctx: Context, cwd: Path,
+               workers: int) -> list[tuple[Finding | None, list[Problem]]]:
+    # fork is cheap and inherits the compiled schema; it is unsafe once other threads
+    # exist (mkdocs serve), so then the work stays in this process.
+    if (workers <= 1 or len(paths) < _PARALLEL_THRESHOLD or threading.active_count() > 1
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return [check_file(path, ctx, cwd) for path in paths]
+    fast_validator()
+    size = max(50, len(paths) // (workers * 4))
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_init_worker, initargs=(ctx, cwd))
+    with pool:
+        return [item for chunk in pool.map(_check_chunk, chunks) for item in chunk]
+
+
+def validate(settings: Settings, repo_root: Path, today: dt.date,
+             paths: list[Path] | None = None, *, cwd: Path | None = None,
+             workers: int | None = None, history: dict[str, dt.date] | None = None,
+             ) -> Validation:
+    """Validate the register (or the given files against the whole register)."""
+    cwd = (cwd or Path.cwd()).resolve()
+    notes: list[str] = []
+    if history is None:
+        changed = last_changed(repo_root, settings.register_dir)
+        history = changed.dates
+        if changed.note:
+            notes.append(changed.note)
+    ctx = Context(settings, today, repo_root, history)
+    files = discover(settings, paths)
+    results = _check_all(files, ctx, cwd, workers or os.cpu_count() or 1)
+    findings = [f for f, _ in results if f is not None]
+    problems = [p for _, found in results for p in found]
+    everything = discover(settings) if paths else files
+    problems.extend(_register_problems(findings, everything, ctx, cwd))
+    problems.sort(key=lambda p: (p.path, p.line, p.rule, p.message))
+    return Validation(findings, problems, len(files), notes)
+
+
+def _register_problems(findings: list[Finding], register_files: list[Path], ctx: Context,
+                       cwd: Path) -> list[Problem]:
+    """id-duplicate and related-unknown: the rules that need every finding at once.
+
+    Other files' IDs come from their names (id-filename makes name and ID agree), so
+    checking a few files, as a pre-commit hook does, needs no parse of the rest.
+    """
+    problems: list[Problem] = []
+
+    def report(rule: str, finding: Finding, keypath: tuple, message: str) -> None:
+        level = ctx.settings.level(rule, RULES[rule].level)
+        if level != OFF:
+            problems.append(Problem(display_path(finding.path, cwd), finding.line_of(keypath),
+                                    rule, level, message))
+
+    loaded = {f.path for f in findings}
+    owners: dict[str, list[Path]] = defaultdict(list)
+    for f in findings:
+        owners[f.id].append(f.path)
+    for path in register_files:
+        if path not in loaded:
+            owners[path.stem].append(path)
+    for f in findings:
+        others = [p for p in owners[f.id] if p != f.path]
+        if others:
+            names = ", ".join(display_path(p, cwd) for p in others)
+            report("id-duplicate", f, ("id",),
+                   f"ID {f.id} is also used by {names}; every finding needs its own ID "
+                   "(capa new picks the next free one)")
+    for f in findings:
+        related = f.data.get("related") if f.schema_valid else None
+        for index, other in enumerate(related or []):
+            if other == f.id:
+                report("related-unknown", f, ("related", index),
+                       f"`related` lists this finding itself ({other}); list other findings")
+            elif other not in owners:
+                close = _closest(other, owners)
+                hint = f"; did you mean {close}?" if close else ""
+                report("related-unknown", f, ("related", index),
+                       f"`related` names {other}, which is not in the register{hint}")
+    return problems
+
+
+def _closest(wanted: str, ids: dict[str, list[Path]]) -> str | None:
+    digits = re.sub(r"\D", "", wanted)
+    for candidate in ids:
+        if digits and re.sub(r"\D", "", candidate) == digits:
+            return candidate
+    return None

@@ -1,0 +1,322 @@
+"""Every rule of the contract: a finding that breaks it, and a near miss that does not.
+
+All cases live in one real git repository and go through one run of the real CLI; each
+case then checks its own file's problems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .helpers import (
+    TODAY,
+    commit_all,
+    finding,
+    front_matter,
+    init_repo,
+    problems_json,
+    run_capa,
+    write_evidence,
+    write_finding,
+)
+
+OPEN_MINOR = {"status": "open", "closure": None, "root_cause": None, "extent": None,
+              "correction": None,
+              "corrective_actions": [{"action": "Add the assessment step to onboarding.",
+                                      "owner": "Jane Smith", "due": "2027-01-31"}],
+              "raised": "2026-10-01"}
+
+
+@dataclass
+class Case:
+    name: str
+    build: Callable[[str], dict[str, Any]] | None = None
+    raw: str | None = None
+    expect: str | None = None
+    absent: str | None = None
+    line_of: str | None = None
+    setup: Callable[[Path, str], None] | None = None
+    folder: str = "2026"
+
+
+def closed(**changes: Any) -> Callable[[str], dict[str, Any]]:
+    def build(finding_id: str) -> dict[str, Any]:
+        data = finding(**changes)
+        data["id"] = finding_id
+        for item in data.get("closure", {}).get("evidence", []) if data.get("closure") else []:
+            if "path" in item and item["path"].startswith("../evidence/CAPA-2026-004/"):
+                item["path"] = item["path"].replace("CAPA-2026-004", finding_id)
+        return data
+    return build
+
+
+def open_minor(**changes: Any) -> Callable[[str], dict[str, Any]]:
+    return closed(**{**OPEN_MINOR, **changes})
+
+
+def with_closure(**changes: Any) -> Callable[[str], dict[str, Any]]:
+    def build(finding_id: str) -> dict[str, Any]:
+        data = closed()(finding_id)
+        data["closure"].update(changes)
+        return data
+    return build
+
+
+def with_evidence(item: dict[str, Any]) -> Callable[[str], dict[str, Any]]:
+    def build(finding_id: str) -> dict[str, Any]:
+        data = closed()(finding_id)
+        data["closure"]["evidence"] = [item]
+        return data
+    return build
+
+
+def with_action(**changes: Any) -> Callable[[str], dict[str, Any]]:
+    def build(finding_id: str) -> dict[str, Any]:
+        data = closed()(finding_id)
+        data["corrective_actions"][0].update(changes)
+        for key, value in changes.items():
+            if value is None:
+                del data["corrective_actions"][0][key]
+        return data
+    return build
+
+
+def effectiveness(**changes: Any) -> Callable[[str], dict[str, Any]]:
+    def build(finding_id: str) -> dict[str, Any]:
+        data = closed()(finding_id)
+        data["closure"]["effectiveness"].update(changes)
+        return data
+    return build
+
+
+def _symlink_outside(register: Path, finding_id: str) -> None:
+    target = register / "evidence" / finding_id / "link.txt"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to("/etc/hostname")
+
+
+def _symlink_inside(register: Path, finding_id: str) -> None:
+    real = write_evidence(register, finding_id, "real.txt")
+    (real.parent / "link.txt").symlink_to("real.txt")
+
+
+def _folder_evidence(register: Path, finding_id: str) -> None:
+    (register / "evidence" / finding_id / "folder").mkdir(parents=True)
+
+
+DUPLICATE_KEY = """---
+id: {id}
+title: First title
+severity: ofi
+status: open
+title: Second title
+source: self-identified
+raised: 2026-10-01
+raised_by: A. Auditor
+---
+"""
+
+CASES = [
+    Case("clean-closed-minor", closed()),
+    Case("clean-open-minor", open_minor()),
+    Case("front-matter-missing", raw="# Just a heading\n", expect="front-matter"),
+    Case("front-matter-unterminated", raw="---\nid: {id}\ntitle: x\n", expect="front-matter"),
+    Case("front-matter-not-mapping", raw="---\n- id\n- title\n---\n", expect="front-matter"),
+    Case("front-matter-bad-yaml", raw="---\nid: {id}\ntitle: [unclosed\n---\n",
+         expect="front-matter"),
+    Case("duplicate-key", raw=DUPLICATE_KEY, expect="duplicate-key", line_of="6"),
+    Case("schema-unknown-field", raw=DUPLICATE_KEY.replace("title: Second title\n", "stauts: x\n")
+         , expect="schema", line_of="6"),
+    Case("schema-bad-enum", closed(severity="critical"), expect="schema"),
+    Case("schema-yes-is-boolean", raw=DUPLICATE_KEY.replace("status: open", "status: yes")
+         .replace("title: Second title\n", ""), expect="schema", line_of="5"),
+    Case("schema-impossible-date", closed(raised="2026-02-30"), expect="schema"),
+    Case("id-filename-mismatch", lambda i: closed()(i) | {"id": "CAPA-2026-999"},
+         expect="id-filename"),
+    Case("id-filename-pattern", lambda i: closed()(i) | {"id": "capa-2026-1"},
+         expect="id-filename"),
+    Case("id-filename-format-char", lambda i: closed()(i) | {"id": i + "\u200b"},
+         expect="id-filename"),
+    Case("closure-evidence-empty", with_closure(evidence=[]), expect="closure-evidence"),
+    Case("closure-evidence-no-closure", closed(closure=None), expect="closure-evidence"),
+    Case("closure-evidence-open-needs-none", open_minor(), absent="closure-evidence"),
+    Case("evidence-missing", with_evidence({"path": "../evidence/nothing-here.pdf"}),
+         expect="evidence-missing"),
+    Case("evidence-missing-folder", with_evidence({"path": "../evidence/{id}/folder"}),
+         expect="evidence-missing", setup=_folder_evidence),
+    Case("evidence-outside-absolute", with_evidence({"path": "/etc/passwd"}),
+         expect="evidence-outside-repo"),
+    Case("evidence-outside-dotdot", with_evidence({"path": "../../../../../../etc/passwd"}),
+         expect="evidence-outside-repo"),
+    Case("evidence-outside-symlink", with_evidence({"path": "../evidence/{id}/link.txt"}),
+         expect="evidence-outside-repo", setup=_symlink_outside),
+    Case("evidence-outside-git", with_evidence({"path": "../../.git/config"}),
+         expect="evidence-outside-repo"),
+    Case("evidence-symlink-inside-ok", with_evidence({"path": "../evidence/{id}/link.txt"}),
+         absent="evidence-outside-repo", setup=_symlink_inside),
+    Case("evidence-hash-wrong", with_evidence({"path": "../evidence/{id}/checklist.txt",
+                                               "sha256": "0" * 64}), expect="evidence-hash"),
+    Case("evidence-hash-right", with_evidence({
+        "path": "../evidence/{id}/checklist.txt",
+        "sha256": hashlib.sha256(b"Onboarding checklist v3\n").hexdigest()}),
+        absent="evidence-hash"),
+    Case("evidence-url-javascript", with_evidence({"url": "javascript:alert(1)"}),
+         expect="evidence-url"),
+    Case("evidence-url-ftp", with_evidence({"url": "ftp://files.example.com/x.pdf"}),
+         expect="evidence-url"),
+    Case("effectiveness-missing", lambda i: _drop(closed()(i), "closure", "effectiveness"),
+         expect="effectiveness"),
+    Case("effectiveness-not-effective", effectiveness(result="not-effective"),
+         expect="effectiveness"),
+    Case("effectiveness-observation-needs-none",
+         lambda i: _drop(closed(severity="observation")(i), "closure", "effectiveness"),
+         absent="effectiveness"),
+    Case("actions-open", with_action(completed=None), expect="actions-open"),
+    Case("actions-open-none-recorded", closed(corrective_actions=None), expect="actions-open"),
+    Case("owner-due-no-owner", open_minor(owner=None), expect="owner-due"),
+    Case("owner-due-no-due", lambda i: _drop_action_key(open_minor()(i), "due"),
+         expect="owner-due"),
+    Case("owner-due-ofi-needs-none", open_minor(severity="ofi", owner=None,
+                                                corrective_actions=None), absent="owner-due"),
+    Case("root-cause-missing", open_minor(status="in-progress"), expect="root-cause"),
+    Case("root-cause-shallow", lambda i: _set(closed()(i), ("root_cause", "cause"),
+                                              "Human error."), expect="root-cause-shallow"),
+    Case("root-cause-shallow-forgot", lambda i: _set(closed()(i), ("root_cause", "cause"),
+                                                     "The administrator forgot to do it."),
+         expect="root-cause-shallow"),
+    Case("date-order-before-raised", closed(correction={"action": "Fixed.",
+                                                        "completed": "2026-01-01"}),
+         expect="date-order"),
+    Case("date-order-future-closure", with_closure(closed="2026-12-15"), expect="date-order"),
+    Case("date-order-future-due-ok", open_minor(), absent="date-order"),
+    Case("related-unknown", closed(related=["CAPA-2099-001"]), expect="related-unknown"),
+    Case("related-known", closed(related=["CAPA-2026-100"]), absent="related-unknown"),
+    Case("due-beyond-sla", with_action(due="2027-06-30", completed="2026-05-20"),
+         expect="due-beyond-sla"),
+    Case("overdue", open_minor(corrective_actions=[{"action": "Add the step.",
+                                                    "owner": "Jane Smith",
+                                                    "due": "2026-11-01"}]), expect="overdue"),
+    Case("stale", open_minor(), expect="stale"),
+    Case("correction-as-action", with_action(
+        action="Completed security assessments for the three vendors."),
+        expect="correction-as-action"),
+    Case("self-verified", effectiveness(by="Jane Smith"), expect="self-verified"),
+    Case("self-verified-independent", closed(), absent="self-verified"),
+]
+
+
+def _drop(data: dict[str, Any], *keypath: str) -> dict[str, Any]:
+    target = data
+    for step in keypath[:-1]:
+        target = target[step]
+    del target[keypath[-1]]
+    return data
+
+
+def _drop_action_key(data: dict[str, Any], key: str) -> dict[str, Any]:
+    del data["corrective_actions"][0][key]
+    return data
+
+
+def _set(data: dict[str, Any], keypath: tuple[str, ...], value: Any) -> dict[str, Any]:
+    target = data
+    for step in keypath[:-1]:
+        target = target[step]
+    target[keypath[-1]] = value
+    return data
+
+
+def _case_id(index: int) -> str:
+    return f"CAPA-2026-{100 + index:03d}"
+
+
+@pytest.fixture(scope="module")
+def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+    repo = init_repo(tmp_path_factory.mktemp("rules") / "repo")
+    register = repo / "register"
+    register.mkdir()
+    (repo / ".gitignore").write_text("")
+    stale_index = next(i for i, c in enumerate(CASES) if c.name == "stale")
+    order = [stale_index] + [i for i in range(len(CASES)) if i != stale_index]
+    for index in order:
+        case = CASES[index]
+        finding_id = _case_id(index)
+        write_evidence(register, finding_id)
+        if case.setup:
+            case.setup(register, finding_id)
+        path = register / case.folder / f"{finding_id}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if case.raw is not None:
+            path.write_text(case.raw.replace("{id}", finding_id), encoding="utf-8")
+        else:
+            assert case.build is not None
+            text = front_matter(case.build(finding_id)).replace("{id}", finding_id)
+            path.write_text(f"---\n{text}---\nNarrative.\n", encoding="utf-8")
+        if index == stale_index:
+            commit_all(repo, "old finding", date="2026-08-01")
+    commit_all(repo, "register", date="2026-11-20")
+    result = run_capa("validate", "--today", TODAY, "--format", "json", cwd=repo)
+    assert result.returncode == 1, result.stderr
+    by_file: dict[str, list[dict[str, Any]]] = {}
+    for problem in problems_json(result):
+        by_file.setdefault(Path(problem["path"]).stem, []).append(problem)
+    return by_file
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=[c.name for c in CASES])
+def test_rule_case(index: int, validated: dict[str, list[dict[str, Any]]]) -> None:
+    case = CASES[index]
+    found = validated.get(_case_id(index), [])
+    rules = {p["rule"] for p in found}
+    if case.expect:
+        assert case.expect in rules, f"{case.name}: expected {case.expect}, got {found}"
+        if case.line_of:
+            lines = {p["line"] for p in found if p["rule"] == case.expect}
+            assert int(case.line_of) in lines, found
+    elif case.absent:
+        assert case.absent not in rules, f"{case.name}: {found}"
+    else:
+        assert found == [], f"{case.name}: expected clean, got {found}"
+
+
+def test_every_rule_has_a_failing_case() -> None:
+    from capa_docs.rules import RULES
+
+    covered = {c.expect for c in CASES if c.expect}
+    assert set(RULES) - covered - {"id-duplicate"} == set()
+
+
+def test_id_duplicate_across_folders(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    register = repo / "register"
+    write_evidence(register, "CAPA-2026-004")
+    write_finding(register, finding(), folder="2026")
+    write_finding(register, finding(), folder="archive")
+    result = run_capa("validate", "--today", TODAY, "--format", "json", cwd=repo)
+    assert result.returncode == 1
+    duplicates = [p for p in problems_json(result) if p["rule"] == "id-duplicate"]
+    assert {Path(p["path"]).parent.name for p in duplicates} == {"2026", "archive"}
+
+
+def test_single_file_checked_against_whole_register(tmp_path: Path) -> None:
+    """A pre-commit hook passes only changed files; related IDs still resolve."""
+    repo = init_repo(tmp_path / "repo")
+    register = repo / "register"
+    write_evidence(register, "CAPA-2026-004")
+    write_finding(register, finding(id="CAPA-2025-019", status="open", closure=None,
+                                    corrective_actions=[{"action": "x", "due": "2026-01-31"}],
+                                    root_cause=None, extent=None, correction=None,
+                                    raised="2025-10-01"), folder="2025")
+    target = write_finding(register, finding(related=["CAPA-2025-019", "CAPA-2024-001"]))
+    result = run_capa("validate", "--today", TODAY, "--format", "json", str(target), cwd=repo)
+    problems = problems_json(result)
+    assert [p["rule"] for p in problems] == ["related-unknown"]
+    assert "CAPA-2024-001" in problems[0]["message"]
+    assert os.path.basename(problems[0]["path"]) == "CAPA-2026-004.md"
