@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -22,10 +23,11 @@ def summary_line(files: int, problems: Sequence[Problem]) -> str:
 
 def write_text(out: TextIO, files: int, problems: Sequence[Problem],
                notes: Sequence[str] = ()) -> None:
+    """One line per problem, then the verdict; notes go to stderr, apart from the record."""
     for problem in problems:
         out.write(f"{problem}\n")
     for note in notes:
-        out.write(f"note: {note}\n")
+        sys.stderr.write(f"capa: note: {note}\n")
     out.write(summary_line(files, problems) + "\n")
 
 

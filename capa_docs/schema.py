@@ -71,12 +71,17 @@ def schema_errors(data: Any) -> Iterator[tuple[KeyPath, str]]:
         return
     seen: set[tuple[KeyPath, str]] = set()
     wrong_type: set[KeyPath] = set()
+    text_reported: set[KeyPath] = set()
     for error in sorted(_report_validator().iter_errors(data), key=_error_order):
         where = tuple(error.absolute_path)
         if error.validator == "type":
             wrong_type.add(where)
         elif where in wrong_type:
             continue  # one message per field: its type is wrong, nothing else matters
+        if error.validator in ("minLength", "pattern"):
+            if where in text_reported:
+                continue
+            text_reported.add(where)
         for keypath, message in _explain(error):
             if (keypath, message) not in seen:
                 seen.add((keypath, message))

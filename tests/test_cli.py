@@ -1,0 +1,253 @@
+"""The `capa` command as users and CI run it: formats, exit codes, configuration, `new`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from capa_docs.model import Problem
+from capa_docs.report import github_annotation
+
+from .helpers import (
+    TODAY,
+    finding,
+    init_repo,
+    problems_json,
+    run_capa,
+    write_evidence,
+    write_finding,
+)
+
+OVERDUE = finding(status="open", closure=None, root_cause=None, extent=None, correction=None,
+                  raised="2026-10-01",
+                  corrective_actions=[{"action": "Add the step.", "owner": "Jane Smith",
+                                       "due": "2026-11-01"}])
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A repository with one clean closed finding and one overdue (warning) finding."""
+    root = init_repo(tmp_path / "repo")
+    register = root / "register"
+    write_evidence(register, "CAPA-2026-004")
+    write_finding(register, finding())
+    write_finding(register, {**OVERDUE, "id": "CAPA-2026-005"})
+    return root
+
+
+def _break(repo: Path) -> Path:
+    return write_finding(repo / "register", finding(id="CAPA-2026-006", status="closed",
+                                                    closure=None))
+
+
+def test_clean_register_exits_0_with_summary(repo: Path) -> None:
+    result = run_capa("validate", "--today", TODAY, cwd=repo)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.splitlines() == [
+        "register/2026/CAPA-2026-005.md:19: warning overdue: corrective action 1 was due "
+        "2026-11-01, 27 days ago; complete it or agree a new date",
+        "2 findings: 0 errors, 1 warning",
+    ]
+
+
+def test_strict_makes_warnings_fail(repo: Path) -> None:
+    assert run_capa("validate", "--today", TODAY, "--strict", cwd=repo).returncode == 1
+
+
+def test_today_from_source_date_epoch(repo: Path) -> None:
+    early = run_capa("validate", cwd=repo, env={"SOURCE_DATE_EPOCH": "1790812800"})  # 2026-10-01
+    assert early.returncode == 0 and "overdue" not in early.stdout
+    late = run_capa("validate", cwd=repo, env={"SOURCE_DATE_EPOCH": "1795000000"})
+    assert "overdue" in late.stdout
+
+
+def test_broken_finding_exits_1_and_is_named(repo: Path) -> None:
+    _break(repo)
+    result = run_capa("validate", "--today", TODAY, cwd=repo)
+    assert result.returncode == 1
+    assert ("register/2026/CAPA-2026-006.md:5: error closure-evidence: status is closed but "
+            "there is no `closure`") in result.stdout
+    assert result.stdout.strip().endswith("3 findings: 2 errors, 1 warning")
+
+
+def test_output_is_sorted_by_path_and_line(repo: Path) -> None:
+    _break(repo)
+    lines = run_capa("validate", "--today", TODAY, cwd=repo).stdout.splitlines()[:-1]
+    keys = [(line.split(":")[0], int(line.split(":")[1])) for line in lines]
+    assert keys == sorted(keys)
+
+
+def test_json_format_is_stable(repo: Path) -> None:
+    _break(repo)
+    result = run_capa("validate", "--today", TODAY, "--format", "json", cwd=repo)
+    document = json.loads(result.stdout)
+    assert document["version"] == 1 and document["findings"] == 3
+    assert document["errors"] == 2 and document["warnings"] == 1
+    assert set(document["problems"][0]) == {"path", "line", "level", "rule", "message"}
+
+
+def test_github_format_chosen_under_actions_with_step_summary(repo: Path, tmp_path: Path) -> None:
+    _break(repo)
+    summary = tmp_path / "summary.md"
+    summary.write_text("previous step\n")
+    result = run_capa("validate", "--today", TODAY, cwd=repo,
+                      env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)})
+    assert result.returncode == 1
+    assert ("::error file=register/2026/CAPA-2026-006.md,line=5,title=closure-evidence::status "
+            "is closed") in result.stdout
+    assert "::warning file=register/2026/CAPA-2026-005.md,line=19,title=overdue::" in result.stdout
+    text = summary.read_text()
+    assert text.startswith("previous step\n### capa validate")
+    assert "| register/2026/CAPA-2026-006.md | 5 | error | `closure-evidence` |" in text
+
+
+def test_github_annotation_escapes_newlines_percent_and_separators() -> None:
+    problem = Problem("a,b:c.md", 3, "schema", "error", "100%\r\nX")
+    assert github_annotation(problem) == (
+        "::error file=a%2Cb%3Ac.md,line=3,title=schema::100%25%0D%0AX")
+
+
+def test_single_file_and_folder_arguments(repo: Path) -> None:
+    _break(repo)
+    one = run_capa("validate", "--today", TODAY, "register/2026/CAPA-2026-004.md", cwd=repo)
+    assert one.returncode == 0 and "1 finding: 0 errors" in one.stdout
+    folder = run_capa("validate", "--today", TODAY, "register/2026", cwd=repo)
+    assert folder.returncode == 1
+
+
+def test_evidence_markdown_is_not_a_finding(repo: Path) -> None:
+    write_evidence(repo / "register", "CAPA-2026-004", "minutes.md", b"# Minutes\n")
+    result = run_capa("validate", "--today", TODAY, cwd=repo)
+    assert "2 findings" in result.stdout and result.returncode == 0
+
+
+def test_usage_errors_exit_2(repo: Path) -> None:
+    assert run_capa("validate", "--today", "2026-13-01", cwd=repo).returncode == 2
+    assert run_capa("validate", "--format", "xml", cwd=repo).returncode == 2
+    missing = run_capa("validate", "nowhere.md", cwd=repo)
+    assert missing.returncode == 2 and "nowhere.md" in missing.stderr
+    assert run_capa("frobnicate", cwd=repo).returncode == 2
+
+
+def test_missing_register_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = run_capa("validate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "register folder" in result.stderr and "Traceback" not in result.stderr
+
+
+CONFIG = """site_name: Test register
+theme:
+  name: material
+plugins:
+  - search
+  - capa:
+      enabled: !ENV [CAPA_ENABLED, true]
+      rules:
+        overdue: error
+        root-cause-shallow: "off"
+      sla_days:
+        minor: 30
+      shallow_causes: ["vendor delay"]
+markdown_extensions:
+  - pymdownx.emoji:
+      emoji_index: !!python/name:material.extensions.emoji.twemoji
+"""
+
+
+def test_settings_come_from_the_mkdocs_plugin_block(repo: Path) -> None:
+    (repo / "mkdocs.yml").write_text(CONFIG)
+    result = run_capa("validate", "--today", TODAY, "--format", "json", cwd=repo / "register")
+    assert result.returncode == 1, result.stderr
+    rules = {(Path(p["path"]).name, p["rule"], p["level"]) for p in problems_json(result)}
+    assert ("CAPA-2026-005.md", "overdue", "error") in rules
+    assert ("CAPA-2026-004.md", "due-beyond-sla", "warning") in rules
+
+
+def test_configured_shallow_phrase_and_rule_off(repo: Path) -> None:
+    (repo / "mkdocs.yml").write_text(CONFIG)
+    data = finding(id="CAPA-2026-008")
+    data["root_cause"]["cause"] = "Vendor delay."
+    data["closure"]["evidence"] = [{"url": "https://example.com/x"}]
+    write_finding(repo / "register", data)
+    result = run_capa("validate", "--today", TODAY, "--format", "json", cwd=repo)
+    assert not [p for p in problems_json(result) if p["rule"] == "root-cause-shallow"]
+    (repo / "mkdocs.yml").write_text(CONFIG.replace('root-cause-shallow: "off"',
+                                                    "root-cause-shallow: error"))
+    result = run_capa("validate", "--today", TODAY, "--format", "json", cwd=repo)
+    assert [p["path"] for p in problems_json(result) if p["rule"] == "root-cause-shallow"] == [
+        "register/2026/CAPA-2026-008.md"]
+
+
+@pytest.mark.parametrize("setting,fragment", [
+    ("rules: {no-such-rule: error}", "unknown rule 'no-such-rule'"),
+    ("rules: {overdue: loud}", "level must be error, warning or off"),
+    ("id_pattern: '([A-Z'", "not a regular expression"),
+    ("stale_days: -3", "stale_days"),
+    ("sla_days: {critical: 5}", "unknown severity"),
+    ("registr: findings", "unknown setting(s) registr"),
+])
+def test_bad_settings_exit_2_naming_the_key(repo: Path, setting: str, fragment: str) -> None:
+    (repo / "mkdocs.yml").write_text(f"site_name: x\nplugins:\n  - capa:\n      {setting}\n")
+    result = run_capa("validate", "--today", TODAY, cwd=repo)
+    assert result.returncode == 2
+    assert fragment in result.stderr and "Traceback" not in result.stderr
+
+
+def test_explicit_config_file_and_custom_register_folder(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo")
+    write_finding(root / "records", {**OVERDUE, "id": "ISMS-2026-001"})
+    (root / "site.yml").write_text(
+        "site_name: x\nplugins:\n  - capa:\n      register: records\n"
+        "      evidence: records/evidence\n      id_pattern: '^ISMS-[0-9]{4}-[0-9]{3}$'\n")
+    result = run_capa("validate", "--today", TODAY, "--config", "site.yml", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 finding: 0 errors, 1 warning" in result.stdout
+
+
+def test_schema_command_prints_a_valid_draft_2020_12_schema(tmp_path: Path) -> None:
+    result = run_capa("schema", cwd=tmp_path)
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$schema"].endswith("2020-12/schema")
+
+    def walk(node: dict, where: str) -> None:
+        for name, prop in node.get("properties", {}).items():
+            assert "description" in prop, f"{where}.{name} has no description"
+            target = prop
+            if "items" in prop and isinstance(prop["items"], dict):
+                target = prop["items"]
+            if "$ref" in target:
+                target = schema["$defs"][target["$ref"].split("/")[-1]]
+            walk(target, f"{where}.{name}")
+        if node.get("type") == "object" or "properties" in node:
+            assert node.get("additionalProperties") is False, where
+
+    walk(schema, "$")
+
+
+def test_new_writes_the_next_free_id_and_it_validates(repo: Path) -> None:
+    first = run_capa("new", "--severity", "minor", "--title", "Backups never restore-tested",
+                     "--today", TODAY, cwd=repo)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "register/2026/CAPA-2026-006.md"
+    second = run_capa("new", "--severity", "major", "--title", "MFA \"missing\": on VPN",
+                      "--source", "external-audit", "--raised-by", "C. Lead", "--today", TODAY,
+                      cwd=repo)
+    assert second.stdout.strip() == "register/2026/CAPA-2026-007.md"
+    new_year = run_capa("new", "--severity", "ofi", "--title", "Automate reviews",
+                        "--today", "2027-01-02", cwd=repo)
+    assert new_year.stdout.strip() == "register/2027/CAPA-2027-001.md"
+    text = (repo / "register/2026/CAPA-2026-007.md").read_text()
+    assert 'title: "MFA \\"missing\\": on VPN"' in text and "due: 2027-02-26" in text
+    result = run_capa("validate", "--today", TODAY, "--format", "json", cwd=repo)
+    new_problems = [p for p in problems_json(result) if "CAPA-2026-00" in p["path"]
+                    and p["path"][-6:-3] in ("006", "007")]
+    assert new_problems == []
+
+
+def test_new_rejects_a_multiline_title(repo: Path) -> None:
+    result = run_capa("new", "--severity", "minor", "--title", "a\nb", cwd=repo)
+    assert result.returncode == 2 and "one non-empty line" in result.stderr
