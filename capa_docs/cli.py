@@ -91,7 +91,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(f"register folder {settings.register_dir} does not exist; "
                           "create it or set `register:` in the capa plugin block")
     repo_root = repository_root(settings.base_dir)
-    result = validate(settings, repo_root, today, args.paths or None)
+    result = validate(settings, repo_root, today, args.paths or None, keep_findings=False)
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     WRITERS[fmt](sys.stdout, result.files, result.problems, result.notes)
     if fmt == "github":

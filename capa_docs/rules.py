@@ -9,7 +9,6 @@ fix it, because the person reading them is writing a finding, not debugging a to
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -358,8 +357,8 @@ def stale(f: Finding, ctx: Context) -> RuleOutput:
                             f"{changed}); record progress or the reason it is waiting")
 
 
-def _words(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 @rule("correction-as-action", WARNING,
@@ -370,8 +369,9 @@ def correction_as_action(f: Finding, ctx: Context) -> RuleOutput:
         return
     fixed = _words(correction)
     for index, action in _actions(f):
-        text = _words(action.get("action", ""))
-        if text and difflib.SequenceMatcher(None, fixed, text).ratio() >= 0.8:
+        words = _words(action.get("action", ""))
+        # Word overlap (Jaccard): reordered or lightly reworded copies still count.
+        if words and fixed and len(words & fixed) / len(words | fixed) >= 0.75:
             yield ("corrective_actions", index, "action"), (
                 f"corrective action {index + 1} repeats the correction; a corrective action "
                 "removes the cause found in `root_cause` so it does not happen again")

@@ -14,12 +14,14 @@ import re
 from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-import jsonschema
 
 from .model import KeyPath
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SCHEMA_RESOURCE = "schemas/finding.schema.json"
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -52,6 +54,8 @@ def fast_validator() -> Callable[[Any], Any]:
 
 @cache
 def _report_validator() -> jsonschema.protocols.Validator:
+    import jsonschema  # only a failing finding needs it, and it costs 0.1 s to import
+
     checker = jsonschema.FormatChecker(formats=())
     checker.checks("date")(is_date)
     return jsonschema.Draft202012Validator(finding_schema(), format_checker=checker)
@@ -137,7 +141,12 @@ def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[KeyPath, str]]
     elif keyword == "format" and error.validator_value == "date":
         yield path, (f"`{name}` must be a real date written YYYY-MM-DD; got {_shown(instance)}")
     elif keyword in ("oneOf", "anyOf"):
-        best = jsonschema.exceptions.best_match(error.context) if error.context else None
+        if "x-hint" in schema:
+            yield path, f"`{name}`: {schema['x-hint']}"
+            return
+        from jsonschema.exceptions import best_match
+
+        best = best_match(error.context) if error.context else None
         if best is not None and best.validator not in ("required", "not"):
             yield from _explain(best)
         else:

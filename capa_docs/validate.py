@@ -111,22 +111,34 @@ def _relative(path: Path, repo_root: Path) -> str:
         return path.as_posix()
 
 
-_worker_context: tuple[Context, Path] | None = None
+_worker_context: tuple[Context, Path, bool] | None = None
 
 
-def _init_worker(ctx: Context, cwd: Path) -> None:
+def _init_worker(ctx: Context, cwd: Path, keep: bool) -> None:
     global _worker_context
-    _worker_context = (ctx, cwd)
+    _worker_context = (ctx, cwd, keep)
 
 
 def _check_chunk(paths: list[Path]) -> list[tuple[Finding | None, list[Problem]]]:
     assert _worker_context is not None
-    ctx, cwd = _worker_context
-    return [check_file(path, ctx, cwd) for path in paths]
+    ctx, cwd, keep = _worker_context
+    results = [check_file(path, ctx, cwd) for path in paths]
+    if keep:
+        return results
+    return [(_slim(f) if f is not None else None, problems) for f, problems in results]
 
 
-def _check_all(paths: list[Path], ctx: Context, cwd: Path,
-               workers: int) -> list[tuple[Finding | None, list[Problem]]]:
+def _slim(finding: Finding) -> Finding:
+    """Only what the register-wide rules read: sending whole findings back costs more
+    than checking them when the caller wants just the verdict."""
+    data = {key: finding.data[key] for key in ("id", "related") if key in finding.data}
+    lines = {key: line for key, line in finding.lines.items()
+             if key[0] in ("id", "related")}
+    return Finding(finding.path, finding.rel, data, lines, schema_valid=finding.schema_valid)
+
+
+def _check_all(paths: list[Path], ctx: Context, cwd: Path, workers: int,
+               keep: bool) -> list[tuple[Finding | None, list[Problem]]]:
     # fork is cheap and inherits the compiled schema; it is unsafe once other threads
     # exist (mkdocs serve), so then the work stays in this process.
     if (workers <= 1 or len(paths) < _PARALLEL_THRESHOLD or threading.active_count() > 1
@@ -136,7 +148,7 @@ def _check_all(paths: list[Path], ctx: Context, cwd: Path,
     size = max(50, len(paths) // (workers * 4))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_init_worker, initargs=(ctx, cwd))
+                               initializer=_init_worker, initargs=(ctx, cwd, keep))
     with pool:
         return [item for chunk in pool.map(_check_chunk, chunks) for item in chunk]
 
@@ -144,8 +156,12 @@ def _check_all(paths: list[Path], ctx: Context, cwd: Path,
 def validate(settings: Settings, repo_root: Path, today: dt.date,
              paths: list[Path] | None = None, *, cwd: Path | None = None,
              workers: int | None = None, history: dict[str, dt.date] | None = None,
-             ) -> Validation:
-    """Validate the register (or the given files against the whole register)."""
+             keep_findings: bool = True) -> Validation:
+    """Validate the register (or the given files against the whole register).
+
+    With ``keep_findings=False`` the findings returned carry only their ID and related
+    list: enough for a verdict, and much cheaper to collect from worker processes.
+    """
     cwd = (cwd or Path.cwd()).resolve()
     notes: list[str] = []
     if history is None:
@@ -155,7 +171,7 @@ def validate(settings: Settings, repo_root: Path, today: dt.date,
             notes.append(changed.note)
     ctx = Context(settings, today, repo_root, history)
     files = discover(settings, paths)
-    results = _check_all(files, ctx, cwd, workers or os.cpu_count() or 1)
+    results = _check_all(files, ctx, cwd, workers or os.cpu_count() or 1, keep_findings)
     findings = [f for f, _ in results if f is not None]
     problems = [p for _, found in results for p in found]
     everything = discover(settings) if paths else files
