@@ -49,7 +49,28 @@ def finding_schema() -> dict[str, Any]:
 
 @cache
 def fast_validator() -> Callable[[Any], Any]:
-    return fastjsonschema.compile(finding_schema(), formats={"date": is_date})
+    schema = finding_schema()
+    return fastjsonschema.compile(_inline_refs(schema, schema.get("$defs", {})),
+                                  formats={"date": is_date})
+
+
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    """The schema with local ``$ref``s copied in place, for the compiled fast path only.
+
+    fastjsonschema turns each ``$ref`` into a call that formats the item's name with
+    ``str.format(**locals())`` for every list item, even when nothing fails: a third of
+    its time on a typical finding. Inlined, the same checks run without it.
+    """
+    if isinstance(node, list):
+        return [_inline_refs(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        merged = {**defs[ref.removeprefix("#/$defs/")],
+                  **{k: v for k, v in node.items() if k != "$ref"}}
+        return _inline_refs(merged, defs)
+    return {key: _inline_refs(value, defs) for key, value in node.items() if key != "$defs"}
 
 
 @cache

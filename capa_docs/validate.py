@@ -44,27 +44,30 @@ class Validation:
 def discover(settings: Settings, paths: list[Path] | None = None) -> list[Path]:
     """Finding files: Markdown under the given paths (default the register), not evidence."""
     roots = paths or [settings.register_dir]
-    evidence = settings.evidence_dir
-    found: set[Path] = set()
+    evidence = str(settings.evidence_dir)
+    found: set[str] = set()
     for root in roots:
         root = root.resolve()
         if root.is_file():
-            found.add(root)
+            if not root.is_relative_to(evidence):
+                found.add(str(root))
             continue
         for dirpath, dirnames, filenames in os.walk(root):
-            here = Path(dirpath)
-            dirnames[:] = sorted(d for d in dirnames
-                                 if not d.startswith(".") and (here / d) != evidence)
-            found.update(here / name for name in filenames if name.endswith(".md"))
-    return sorted(p for p in found if not p.is_relative_to(evidence))
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")
+                           and os.path.join(dirpath, d) != evidence]
+            found.update(os.path.join(dirpath, name) for name in filenames
+                         if name.endswith(".md"))
+    if not paths or any(evidence.startswith(str(r.resolve())) for r in roots):
+        found = {f for f in found if not f.startswith(evidence + os.sep)}
+    return [Path(f) for f in sorted(found)]
 
 
 def display_path(path: Path, cwd: Path) -> str:
     """A path as the user would type it: relative to where they stand, when it can be."""
-    try:
-        return path.relative_to(cwd).as_posix()
-    except ValueError:
-        return os.path.relpath(path, cwd) if path.is_relative_to(cwd.parent) else str(path)
+    text, base = str(path), str(cwd)
+    if text.startswith(base + os.sep):
+        return text[len(base) + 1 :].replace(os.sep, "/")
+    return os.path.relpath(text, base) if path.is_relative_to(cwd.parent) else text
 
 
 def check_file(path: Path, ctx: Context, cwd: Path) -> tuple[Finding | None, list[Problem]]:
@@ -105,10 +108,11 @@ def check_file(path: Path, ctx: Context, cwd: Path) -> tuple[Finding | None, lis
 
 
 def _relative(path: Path, repo_root: Path) -> str:
-    try:
-        return path.relative_to(repo_root).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """The repository-relative POSIX path that git history is keyed by."""
+    text, base = str(path), str(repo_root)
+    if text.startswith(base + os.sep):
+        return text[len(base) + 1 :].replace(os.sep, "/")
+    return path.as_posix()
 
 
 _worker_context: tuple[Context, Path, bool] | None = None
