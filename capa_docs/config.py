@@ -219,22 +219,31 @@ _MkdocsYamlLoader.add_multi_constructor("!", _inert)
 _MkdocsYamlLoader.add_multi_constructor("tag:yaml.org,2002:python/", _inert)
 
 
-def find_config_file(start: Path) -> Path | None:
-    """The nearest mkdocs.yml in ``start`` or above it, as mkdocs users expect."""
-    for folder in (start.resolve(), *start.resolve().parents):
+def find_config_file(start: Path, top: Path) -> Path | None:
+    """The nearest mkdocs.yml in ``start`` or above it, up to ``top`` (the repository)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
         for name in CONFIG_NAMES:
             candidate = folder / name
             if candidate.is_file():
                 return candidate
+        if folder == top:
+            break
     return None
 
 
 def load_settings(config_file: Path | None = None, start: Path | None = None) -> Settings:
-    """Settings from an explicit file, the nearest mkdocs.yml, or the defaults."""
+    """Settings from an explicit file, the nearest mkdocs.yml, or the defaults.
+
+    Without a configuration file, relative settings start at the repository root, so
+    `capa validate` finds `register/` from any folder of the repository.
+    """
     if config_file is None:
-        config_file = find_config_file(start or Path.cwd())
+        start = (start or Path.cwd()).resolve()
+        top = repository_root(start)
+        config_file = find_config_file(start, top)
         if config_file is None:
-            return Settings(base_dir=(start or Path.cwd()).resolve())
+            return Settings(base_dir=top)
     elif not config_file.is_file():
         raise ConfigError(f"{config_file}: no such configuration file")
     block = read_plugin_block(config_file)

@@ -251,3 +251,18 @@ def test_new_writes_the_next_free_id_and_it_validates(repo: Path) -> None:
 def test_new_rejects_a_multiline_title(repo: Path) -> None:
     result = run_capa("new", "--severity", "minor", "--title", "a\nb", cwd=repo)
     assert result.returncode == 2 and "one non-empty line" in result.stderr
+
+
+def test_without_mkdocs_yml_the_register_is_found_from_a_subfolder(repo: Path) -> None:
+    result = run_capa("validate", "--today", TODAY, cwd=repo / "register" / "2026")
+    assert result.returncode == 0, result.stderr
+    assert "2 findings" in result.stdout
+    assert "CAPA-2026-005.md:19: warning overdue" in result.stdout
+
+
+def test_a_mkdocs_yml_above_the_repository_is_ignored(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text("plugins:\n  - capa:\n      register: elsewhere\n")
+    root = init_repo(tmp_path / "repo")
+    write_finding(root / "register", {**OVERDUE, "id": "CAPA-2026-005"})
+    result = run_capa("validate", "--today", TODAY, cwd=root)
+    assert result.returncode == 0 and "1 finding" in result.stdout, result.stderr
