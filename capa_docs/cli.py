@@ -53,7 +53,25 @@ def build_parser() -> argparse.ArgumentParser:
     _common(new)
 
     commands.add_parser("schema", help="print the finding JSON Schema")
+    _diff_parser(commands)
     return parser
+
+
+def _diff_parser(commands: argparse._SubParsersAction) -> None:
+    diff = commands.add_parser(
+        "diff", help="check what a change does to the register, with BASE's settings",
+        description="Compare the register at the merge base of BASE and HEAD with HEAD: "
+                    "validate the changed findings and check that no record was deleted, "
+                    "renamed, backdated or rewritten after closure.")
+    diff.add_argument("base", metavar="BASE",
+                      help="the branch or commit merged into, e.g. origin/main")
+    diff.add_argument("head", nargs="?", default=None, metavar="HEAD",
+                      help="a commit (default: the working tree, uncommitted files included)")
+    _common(diff)
+    diff.add_argument("--strict", action="store_true", help="warnings fail too")
+    diff.add_argument("--format", choices=(*FORMATS, "markdown"), default=None,
+                      help="output format (default: github under GitHub Actions, else text); "
+                           "markdown is the review summary")
 
 
 def _common(command: argparse.ArgumentParser) -> None:
@@ -69,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "schema":
             sys.stdout.write(schema_text())
             return EXIT_OK
+        if args.command == "diff":
+            return _diff(args)  # settings come from BASE, never from the change itself
         settings = load_settings(args.config)
         if args.command == "validate":
             return _validate(args, settings)
@@ -97,6 +117,25 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     if fmt == "github":
         append_step_summary(os.environ.get("GITHUB_STEP_SUMMARY"),
                             markdown_table("capa validate", result.files, result.problems))
+    failing = {ERROR, WARNING} if args.strict else {ERROR}
+    return EXIT_PROBLEMS if any(p.level in failing for p in result.problems) else EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from .diff import diff_register
+    from .review import review_markdown
+
+    result = diff_register(args.base, args.head, resolve_today(args.today), config=args.config)
+    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    fmt = args.format or ("github" if in_actions else "text")
+    if fmt == "markdown":
+        sys.stdout.write(review_markdown(result))
+        for note in result.notes:
+            sys.stderr.write(f"capa: note: {note}\n")
+    else:
+        WRITERS[fmt](sys.stdout, result.files, result.problems, result.notes)
+    if in_actions and fmt in ("github", "markdown"):
+        append_step_summary(os.environ.get("GITHUB_STEP_SUMMARY"), review_markdown(result))
     failing = {ERROR, WARNING} if args.strict else {ERROR}
     return EXIT_PROBLEMS if any(p.level in failing for p in result.problems) else EXIT_OK
 

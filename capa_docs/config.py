@@ -163,11 +163,11 @@ def _days(value: Any, where: str) -> int:
 
 
 def _rule_levels(value: Any, where: str) -> dict[str, str]:
-    from .rules import RULES  # rules depend on settings, not the other way round
+    from .rules import DIFF_RULES, RULES  # rules depend on settings, not the other way round
 
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: a mapping of rule name to error, warning or off")
-    known = set(RULES)
+    known = set(RULES) | set(DIFF_RULES)
     levels = {}
     for rule, level in value.items():
         if rule not in known:
@@ -253,9 +253,21 @@ def load_settings(config_file: Path | None = None, start: Path | None = None) ->
 def read_plugin_block(config_file: Path) -> dict[str, Any]:
     """The ``capa`` block of ``plugins:``, or {} when the plugin is listed bare or absent."""
     try:
-        with config_file.open("rb") as handle:
-            document = yaml.load(handle, Loader=_MkdocsYamlLoader)  # noqa: S506 - safe subclass
-    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+        raw = config_file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{config_file}: cannot be read as YAML: {exc}") from None
+    return plugin_block_from_text(raw, config_file)
+
+
+def plugin_block_from_text(text: str | bytes, config_file: Path | str) -> dict[str, Any]:
+    """The ``capa`` block from a configuration file's text.
+
+    `capa diff` judges a pull request by the base branch's settings, which exist only as a
+    git blob, never as a file on disk; ``config_file`` only names it in messages.
+    """
+    try:
+        document = yaml.load(text, Loader=_MkdocsYamlLoader)  # noqa: S506 - safe subclass
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{config_file}: cannot be read as YAML: {exc}") from None
     if not isinstance(document, dict):
         return {}
@@ -272,7 +284,7 @@ def read_plugin_block(config_file: Path) -> dict[str, Any]:
     return {}
 
 
-def _block(block: Any, config_file: Path) -> dict[str, Any]:
+def _block(block: Any, config_file: Path | str) -> dict[str, Any]:
     if block is None:
         return {}
     if not isinstance(block, dict):

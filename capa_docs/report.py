@@ -69,9 +69,13 @@ def write_github(out: TextIO, files: int, problems: Sequence[Problem],
     out.write(summary_line(files, problems) + "\n")
 
 
-def _cell(text: str) -> str:
+def markdown_cell(text: str) -> str:
+    """Text made safe for one cell of a Markdown table (no pipes, no raw HTML)."""
     return (text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
             .replace("<", "&lt;").replace(">", "&gt;"))
+
+
+_cell = markdown_cell
 
 
 def markdown_table(title: str, files: int, problems: Sequence[Problem]) -> str:

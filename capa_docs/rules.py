@@ -80,6 +80,24 @@ _register("schema", ERROR, "The JSON Schema rejects a field: unknown, wrong type
 _register("id-duplicate", ERROR, "Two finding files share an ID.")
 _register("related-unknown", ERROR, "`related` names a finding that does not exist.")
 
+# `capa diff` judges a change between two commits, not a file, so its rules live apart
+# from RULES (which every finding and the README's rule table cover) and have no check
+# function here; diff.py applies them. Levels are configured like any other rule.
+DIFF_RULES: dict[str, Rule] = {
+    item.name: item for item in (
+        Rule("gate-changed", WARNING, "The change edits what judges it: the capa settings, "
+             "the schema, workflows, CODEOWNERS."),
+        Rule("finding-deleted", ERROR, "A finding file disappeared; records are never deleted."),
+        Rule("finding-renamed", ERROR, "A finding's ID changed."),
+        Rule("raised-changed", ERROR, "`raised` or `raised_by` was edited (backdating)."),
+        Rule("closed-edited", ERROR, "A closed finding was changed without being reopened."),
+        Rule("evidence-removed", ERROR, "Closure evidence was dropped from a closed finding."),
+        Rule("reopened", WARNING, "A closed finding was reopened."),
+        Rule("due-extended", WARNING, "A corrective action's due date moved later."),
+        Rule("severity-lowered", WARNING, "A finding's severity was lowered."),
+    )
+}
+
 
 def _date(value: Any) -> dt.date | None:
     if isinstance(value, str):
