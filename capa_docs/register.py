@@ -1,0 +1,149 @@
+"""The register as an auditor reads it: every finding by ID, with the figures people ask for.
+
+Built once per build from a validation run, so pages, downloads and the management review
+all read the same computed values (due date, days overdue, age, stale) and never disagree.
+Dates are judged against one ``today`` so a build is reproducible (``--today`` or
+SOURCE_DATE_EPOCH). Imports nothing of MkDocs: the plugin and ``capa render`` share it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import Settings
+from .model import Finding
+from .validate import Validation
+
+SEVERITIES = ("major", "minor", "observation", "ofi", "conformity")
+STATUSES = ("open", "in-progress", "closed")
+
+
+def as_date(value: Any) -> dt.date | None:
+    """A contract date (kept as text by the loader), or None when absent or not a date."""
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+@dataclass
+class Computed:
+    """Figures derived from a finding and the date: the same everywhere they are shown."""
+
+    due: dt.date | None = None
+    """Earliest due date of a corrective action not yet completed."""
+    overdue_days: int = 0
+    """Days since ``due`` passed, for a finding not closed; 0 when not overdue."""
+    due_soon: bool = False
+    """Not closed and ``due`` falls within the next ``due_soon_days``."""
+    age_days: int = 0
+    """Days from ``raised`` to closure, or to today while not closed."""
+    last_changed: dt.date | None = None
+    """Date of the last commit touching the file, when git knows it."""
+    stale: bool = False
+    """Not closed and unchanged in git for longer than ``stale_days``."""
+    closed: dt.date | None = None
+    days_to_close: int | None = None
+    referenced_by: list[str] = field(default_factory=list)
+    """Findings whose ``related`` names this one: recurrence seen from the other side."""
+
+    @property
+    def overdue(self) -> bool:
+        return self.overdue_days > 0
+
+    def as_dict(self) -> dict[str, Any]:
+        def text(day: dt.date | None) -> str | None:
+            return day.isoformat() if day else None
+
+        return {
+            "due": text(self.due),
+            "overdue": self.overdue,
+            "overdue_days": self.overdue_days,
+            "due_soon": self.due_soon,
+            "age_days": self.age_days,
+            "last_changed": text(self.last_changed),
+            "stale": self.stale,
+            "closed": text(self.closed),
+            "days_to_close": self.days_to_close,
+            "referenced_by": list(self.referenced_by),
+        }
+
+
+class Register:
+    """Every schema-valid finding, sorted by ID, with computed figures and reverse links."""
+
+    def __init__(self, findings: list[Finding], settings: Settings, today: dt.date,
+                 last_changed: dict[str, dt.date] | None = None) -> None:
+        self.settings = settings
+        self.today = today
+        usable = [f for f in findings if f.schema_valid]
+        self.findings: list[Finding] = sorted(usable, key=lambda f: f.id)
+        self.by_id: dict[str, Finding] = {f.id: f for f in self.findings}
+        self.computed: dict[str, Computed] = {}
+        history = last_changed or {}
+        for finding in self.findings:
+            self.computed[finding.id] = self._compute(finding, history.get(finding.rel))
+        references: dict[str, list[str]] = defaultdict(list)
+        for finding in self.findings:
+            for other in finding.data.get("related") or []:
+                if other in self.by_id and other != finding.id:
+                    references[other].append(finding.id)
+        for finding_id, sources in references.items():
+            self.computed[finding_id].referenced_by = sorted(set(sources))
+
+    @classmethod
+    def from_validation(cls, validation: Validation, settings: Settings, today: dt.date,
+                        last_changed: dict[str, dt.date] | None = None) -> Register:
+        return cls(validation.findings, settings, today, last_changed)
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    def __iter__(self):
+        return iter(self.findings)
+
+    def of(self, finding: Finding) -> Computed:
+        return self.computed[finding.id]
+
+    def _compute(self, finding: Finding, changed: dt.date | None) -> Computed:
+        data = finding.data
+        today = self.today
+        raised = as_date(data.get("raised")) or today
+        closed_flag = data.get("status") == "closed"
+        closed = as_date(finding.get("closure", "closed")) if closed_flag else None
+        open_dues = [as_date(action.get("due")) for action in data.get("corrective_actions") or []
+                     if isinstance(action, dict) and not action.get("completed")]
+        due = min((d for d in open_dues if d is not None), default=None)
+        result = Computed(due=due, last_changed=changed, closed=closed)
+        end = closed or today
+        result.age_days = max(0, (end - raised).days)
+        if closed is not None:
+            result.days_to_close = max(0, (closed - raised).days)
+        if not closed_flag:
+            if due is not None and due < today:
+                result.overdue_days = (today - due).days
+            elif due is not None:
+                result.due_soon = (due - today).days <= self.settings.due_soon_days
+            if changed is not None:
+                result.stale = (today - changed).days > self.settings.stale_days
+        return result
+
+    def count_by(self, key: str, values: tuple[str, ...]) -> dict[str, int]:
+        """Counts for every allowed value of ``key``, zeros included, in contract order."""
+        counts = dict.fromkeys(values, 0)
+        for finding in self.findings:
+            value = finding.data.get(key)
+            if value in counts:
+                counts[value] += 1
+        return counts
+
+    def owners(self) -> list[str]:
+        return sorted({f.data["owner"] for f in self.findings
+                       if isinstance(f.data.get("owner"), str)}, key=str.lower)

@@ -1,0 +1,487 @@
+"""The published register as page text and files, for MkDocs or any Markdown site generator.
+
+The plugin hands these pages to MkDocs and ``capa render`` writes them to a folder (for
+Zensical, which runs no MkDocs plugins), so both publish the same register. Pages are
+Markdown whose section headings are ours and whose every value from a finding sits in
+raw HTML, escaped by Jinja2's autoescape: Markdown never sees finding text, so a title
+like ``[x](javascript:...)`` or a line starting ``--8<--`` cannot become a link or an
+include. The narrative is converted here with Python-Markdown and sanitised with nh3
+before it is embedded, unless the site owner trusts every writer (``allow_raw_html``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import io
+import json
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+import markdown
+import nh3
+from markupsafe import Markup, escape
+
+from .config import Settings
+from .evidence import resolve_evidence, sha256_of
+from .history import last_changed
+from .model import ERROR, WARNING, Problem
+from .register import SEVERITIES, STATUSES, Register, as_date
+from .rollup import NO_OWNER, Rollup, clause_key, rollup
+from .validate import Validation, validate
+
+INDEX, REGISTER, REVIEW, CLAUSES = "index.md", "register.md", "management-review.md", "clauses.md"
+CSV_URI, JSON_URI = "register.csv", "register.json"
+ASSET_DIR = "assets/capa"
+FILES_DIR = "files"
+NAV_PAGES = (REGISTER, REVIEW, CLAUSES)
+NAV_TITLES = {REGISTER: "Register", REVIEW: "Management review", CLAUSES: "Clauses"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"}
+# Evidence that a browser would run as a page of the site (script in HTML or SVG) or that
+# a site generator would turn into a page (Markdown) is published as plain text.
+ACTIVE_SUFFIXES = {".md", ".markdown", ".html", ".htm", ".xhtml", ".shtml", ".svg", ".svgz",
+                   ".xml", ".xsl", ".xslt", ".js", ".mjs", ".php"}
+NONE_TEXT = Markup('<span class="capa-none">not recorded</span>')
+
+
+def finding_uri(finding_id: str) -> str:
+    return f"findings/{finding_id}.md"
+
+
+def clause_anchor(clause: str) -> str:
+    return "clause-" + re.sub(r"[^a-z0-9]+", "-", str(clause).lower()).strip("-")
+
+
+def published_uri(repo_path: str) -> str:
+    """Where an evidence file appears in the site: its repository path under ``files/``."""
+    uri = f"{FILES_DIR}/{repo_path}"
+    if PurePosixPath(repo_path).suffix.lower() in ACTIVE_SUFFIXES:
+        uri += ".txt"
+    return uri
+
+
+def page_url(uri: str, directory_urls: bool) -> str:
+    """The URL MkDocs gives a page ``uri`` (``findings/X.md`` -> ``findings/X/``)."""
+    if not uri.endswith(".md"):
+        return uri
+    stem = uri[:-3]
+    if not directory_urls:
+        return stem + ".html"
+    if stem == "index" or stem.endswith("/index"):
+        return stem[:-5]
+    return stem + "/"
+
+
+def relative_url(from_uri: str, to_uri: str, directory_urls: bool) -> str:
+    """A link from page ``from_uri`` to a page or file, relative so the site can move."""
+    target = page_url(to_uri, directory_urls)
+    base = posixpath.dirname(page_url(from_uri, directory_urls)) or "."
+    rel = posixpath.relpath(target or ".", base)
+    if (target == "" or target.endswith("/")) and not rel.endswith("/"):
+        rel = "./" if rel == "." else rel + "/"
+    return rel
+
+
+@dataclass
+class Page:
+    """One generated page: its Markdown, and the repository file an editor should open."""
+
+    uri: str
+    text: str
+    in_nav: bool = False
+    edit_path: str | None = None
+
+
+@dataclass
+class Rendered:
+    """Everything the site needs: pages, generated files, and evidence to copy."""
+
+    pages: dict[str, Page] = field(default_factory=dict)
+    assets: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass
+class EvidenceView:
+    """One evidence item as the finding page shows it."""
+
+    path: str | None = None
+    url: str | None = None
+    safe_url: bool = False
+    description: str | None = None
+    uri: str | None = None
+    name: str = ""
+    size: int = 0
+    sha256: str = ""
+    image: bool = False
+    reason: str = ""
+    source: Path | None = None
+
+    @property
+    def size_text(self) -> str:
+        return human_size(self.size)
+
+
+def human_size(size: int) -> str:
+    if size < 1000:
+        return f"{size} bytes"
+    value = float(size)
+    for unit in ("kB", "MB", "GB", "TB"):
+        value /= 1000
+        if value < 1000 or unit == "TB":
+            return f"{value:.1f} {unit} ({size:,} bytes)"
+    return f"{size} bytes"
+
+
+def _finalize(value: Any) -> Any:
+    """Escape every value, and turn its newlines into ``&#10;``: no finding text ever
+    starts a line of the page, so no Markdown preprocessor (snippets, abbreviations)
+    can act on it."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    return Markup(str(escape(value)).replace("\n", "&#10;").replace("\r", ""))
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """One compiled template set per process: 10,000 pages must not recompile anything."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("capa_docs", "templates"),
+        autoescape=True,
+        finalize=_finalize,
+        trim_blocks=False,
+        keep_trailing_newline=True,
+        undefined=jinja2.Undefined,
+    )
+    env.globals.update(finding_uri=finding_uri, clause_anchor=clause_anchor,
+                       none_text=NONE_TEXT)
+    return env
+
+
+def asset_bytes(name: str) -> bytes:
+    return resources.files("capa_docs").joinpath("assets", name).read_bytes()
+
+
+class Renderer:
+    """Renders one register into pages; holds what every page shares."""
+
+    def __init__(self, register: Register, review: Rollup, repo_root: Path, *,
+                 directory_urls: bool = True) -> None:
+        self.register = register
+        self.review = review
+        self.repo_root = repo_root.resolve()
+        self.directory_urls = directory_urls
+        self.settings = register.settings
+        self.env = environment()
+        self._markdown = markdown.Markdown(extensions=["extra", "sane_lists"])
+        self._hashes: dict[Path, tuple[int, str]] = {}
+        self.files: dict[str, Path] = {}
+
+    def linker(self, from_uri: str) -> Callable[[str], str]:
+        cache_: dict[str, str] = {}
+
+        def link(to_uri: str) -> str:
+            if to_uri not in cache_:
+                cache_[to_uri] = relative_url(from_uri, to_uri, self.directory_urls)
+            return cache_[to_uri]
+
+        return link
+
+    def render(self, *, with_index: bool = True) -> Rendered:
+        out = Rendered()
+        for finding in self.register:
+            page = self.finding_page(finding)
+            out.pages[page.uri] = page
+        out.pages[REGISTER] = Page(REGISTER, self.register_page(), in_nav=True)
+        out.pages[REVIEW] = Page(REVIEW, self.review_page(), in_nav=True)
+        out.pages[CLAUSES] = Page(CLAUSES, self.clauses_page(), in_nav=True)
+        if with_index:
+            out.pages[INDEX] = Page(INDEX, self.index_page(), in_nav=True)
+        out.assets[CSV_URI] = register_csv(self.register, self.files_of)
+        out.assets[JSON_URI] = register_json(self.register, self.files_of)
+        for name in ("capa.css", "register.js"):
+            out.assets[f"{ASSET_DIR}/{name}"] = asset_bytes(name)
+        out.files = dict(self.files)
+        return out
+
+    # Evidence -------------------------------------------------------------------------
+
+    def files_of(self, finding) -> list[EvidenceView]:
+        return [self._evidence(finding, item) for item in finding.get("closure", "evidence") or []
+                if isinstance(item, dict)]
+
+    def _evidence(self, finding, item: dict[str, Any]) -> EvidenceView:
+        view = EvidenceView(description=item.get("description"))
+        if "url" in item:
+            view.url = str(item["url"])
+            view.safe_url = urlsplit(view.url).scheme in ("http", "https")
+            return view
+        view.path = str(item.get("path", ""))
+        resolved = resolve_evidence(finding.path, view.path, self.repo_root)
+        if not resolved.ok or resolved.file is None:
+            view.reason = resolved.reason
+            return view
+        source = resolved.file
+        repo_path = source.relative_to(self.repo_root).as_posix()
+        if source not in self._hashes:
+            self._hashes[source] = (source.stat().st_size, sha256_of(source))
+        view.size, view.sha256 = self._hashes[source]
+        view.uri = published_uri(repo_path)
+        view.name = source.name
+        view.image = source.suffix.lower() in IMAGE_SUFFIXES
+        view.source = source
+        self.files[view.uri] = source
+        return view
+
+    # Pages ----------------------------------------------------------------------------
+
+    def finding_page(self, finding) -> Page:
+        uri = finding_uri(finding.id)
+        link = self.linker(uri)
+        data = finding.data
+        computed = self.register.of(finding)
+        actions = []
+        for action in data.get("corrective_actions") or []:
+            due = as_date(action.get("due"))
+            late = (not action.get("completed") and data["status"] != "closed"
+                    and due is not None and due < self.register.today)
+            overdue_days = (self.register.today - due).days if late and due else 0
+            actions.append({**action, "overdue": bool(late), "overdue_days": overdue_days})
+        title = f"{finding.id}: {data.get('title', '')}"
+        text = self.env.get_template("finding.md.j2").render(
+            f=finding, d=data, c=computed, actions=actions, evidence=self.files_of(finding),
+            narrative=self.narrative(finding, uri), link=link, register=self.register,
+            meta_title=Markup(json.dumps(html.escape(title), ensure_ascii=False)),
+        )
+        return Page(uri, text, edit_path=finding.rel)
+
+    def register_page(self) -> str:
+        link = self.linker(REGISTER)
+        rows = [(f, f.data, self.register.of(f), link(finding_uri(f.id))) for f in self.register]
+        overdue = sum(1 for c in self.register.computed.values() if c.overdue)
+        stale = sum(1 for c in self.register.computed.values() if c.stale)
+        return self.env.get_template("register.md.j2").render(
+            register=self.register, rows=rows, link=link, today=self.register.today,
+            by_status=self.register.count_by("status", STATUSES),
+            by_severity=self.register.count_by("severity", SEVERITIES),
+            statuses=STATUSES, severities=SEVERITIES, owners=self.register.owners(),
+            overdue=overdue, stale=stale,
+        )
+
+    def _table(self, template: str, link: Callable[[str], str]):
+        def table(ids: list[str], column: str = "") -> Markup:
+            return Markup(self.env.get_template(template).render(
+                ids=ids, column=column, register=self.register, link=link))
+
+        return table
+
+    def review_page(self) -> str:
+        link = self.linker(REVIEW)
+        return self.env.get_template("management-review.md.j2").render(
+            r=self.review, register=self.register, link=link, severities=SEVERITIES,
+            no_owner=NO_OWNER, stale_days=self.settings.stale_days,
+            reviews=self.settings.reviews, table=self._table("_finding_table.j2", link),
+        )
+
+    def clauses_page(self) -> str:
+        link = self.linker(CLAUSES)
+        by_clause: dict[str, list[str]] = defaultdict(list)
+        unmapped = []
+        for finding in self.register:
+            clauses = list(dict.fromkeys(finding.data.get("clauses") or []))
+            for clause in clauses:
+                by_clause[clause].append(finding.id)
+            if not clauses:
+                unmapped.append(finding.id)
+        groups = sorted(by_clause.items(), key=lambda item: clause_key(item[0]))
+        body = [g for g in groups if not g[0].startswith("A.")]
+        annex = [g for g in groups if g[0].startswith("A.")]
+        return self.env.get_template("clauses.md.j2").render(
+            groups=groups, sections=[("Clauses 4 to 10", body), ("Annex A controls", annex)],
+            unmapped=unmapped, link=link, register=self.register,
+            table=self._table("_clause_table.j2", link),
+        )
+
+    def index_page(self) -> str:
+        computed = self.register.computed.values()
+        return self.env.get_template("index.md.j2").render(
+            link=self.linker(INDEX), today=self.register.today, total=len(self.register),
+            open=sum(1 for f in self.register if f.data["status"] != "closed"),
+            overdue=sum(1 for c in computed if c.overdue),
+        )
+
+    # Narrative ------------------------------------------------------------------------
+
+    def narrative(self, finding, page_uri: str) -> Markup:
+        """The body as HTML: converted, sanitised, links to evidence and findings rewritten."""
+        if not finding.body.strip():
+            return Markup('<p class="capa-none">No narrative.</p>')
+        converted = self._markdown.reset().convert(finding.body)
+        link = self.linker(page_uri)
+
+        def rewrite(tag: str, attribute: str, value: str) -> str | None:
+            if (tag, attribute) in (("a", "href"), ("img", "src")):
+                return self._narrative_link(finding, value, link)
+            return value
+
+        if self.settings.allow_raw_html:
+            return Markup(converted)
+        cleaned = nh3.clean(converted, attribute_filter=rewrite,
+                            link_rel="noopener noreferrer")
+        # A newline is kept as a character reference, so no line of sanitised text can
+        # start a Markdown construct once embedded in the page (see _finalize).
+        return Markup(cleaned.replace("\n", "&#10;"))
+
+    def _narrative_link(self, finding, value: str, link: Callable[[str], str]) -> str | None:
+        parts = urlsplit(value)
+        if parts.scheme or parts.netloc or not parts.path or value.startswith("/"):
+            return value
+        target = parts.path
+        fragment = f"#{parts.fragment}" if parts.fragment else ""
+        if target.endswith(".md") and PurePosixPath(target).stem in self.register.by_id:
+            return link(finding_uri(PurePosixPath(target).stem)) + fragment
+        resolved = resolve_evidence(finding.path, target, self.repo_root)
+        if resolved.ok and resolved.file is not None and resolved.file.is_relative_to(
+                self.settings.register_dir):
+            uri = published_uri(resolved.file.relative_to(self.repo_root).as_posix())
+            self.files[uri] = resolved.file
+            return link(uri) + fragment
+        return value
+
+
+# Downloads ----------------------------------------------------------------------------
+
+CSV_COLUMNS = ("id", "title", "severity", "status", "source", "raised", "raised_by", "owner",
+               "department", "requirement_standard", "requirement_procedure", "clauses",
+               "root_cause_category", "root_cause", "due", "overdue_days", "age_days",
+               "stale", "last_changed", "closed", "days_to_close", "effectiveness",
+               "evidence", "risks", "related", "referenced_by", "tags", "source_file")
+
+
+def _cell(value: Any) -> str:
+    """Text for a spreadsheet cell; a leading = + - @ is quoted so Excel never runs it
+    as a formula (the finding is untrusted)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def register_csv(register: Register, evidence_of: Callable) -> bytes:
+    """One row per finding, UTF-8 with a byte-order mark so Excel reads accents right."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for f in register:
+        d, c = f.data, register.of(f)
+        evidence = "; ".join(e.url or (e.uri or e.path or "") for e in evidence_of(f))
+        row = {
+            "id": f.id, "title": d.get("title"), "severity": d.get("severity"),
+            "status": d.get("status"), "source": d.get("source"), "raised": d.get("raised"),
+            "raised_by": d.get("raised_by"), "owner": d.get("owner"),
+            "department": d.get("department"),
+            "requirement_standard": f.get("requirement", "standard"),
+            "requirement_procedure": f.get("requirement", "procedure"),
+            "clauses": "; ".join(d.get("clauses") or []),
+            "root_cause_category": f.get("root_cause", "category"),
+            "root_cause": f.get("root_cause", "cause"),
+            "due": c.due, "overdue_days": c.overdue_days, "age_days": c.age_days,
+            "stale": c.stale, "last_changed": c.last_changed, "closed": c.closed,
+            "days_to_close": c.days_to_close,
+            "effectiveness": f.get("closure", "effectiveness", "result"),
+            "evidence": evidence, "risks": "; ".join(d.get("risks") or []),
+            "related": "; ".join(d.get("related") or []),
+            "referenced_by": "; ".join(c.referenced_by),
+            "tags": "; ".join(d.get("tags") or []), "source_file": f.rel,
+        }
+        writer.writerow([_cell(row[name]) for name in CSV_COLUMNS])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def register_json(register: Register, evidence_of: Callable) -> bytes:
+    """Every field as written, the narrative, and the computed figures, per finding."""
+    findings = []
+    for f in register:
+        computed = register.of(f).as_dict()
+        computed["evidence"] = [
+            {"path": e.path, "url": e.url, "published": e.uri, "size": e.size or None,
+             "sha256": e.sha256 or None} for e in evidence_of(f)]
+        findings.append({"fields": f.data, "narrative": f.body, "source_file": f.rel,
+                         "computed": computed})
+    document = {"version": 1, "as_of": register.today.isoformat(),
+                "count": len(findings), "findings": findings}
+    return (json.dumps(document, ensure_ascii=False, indent=1, default=str) + "\n").encode()
+
+
+def write_site(rendered: Rendered, outdir: Path) -> list[Path]:
+    """Write pages, assets and evidence under ``outdir`` (``capa render``)."""
+    import shutil
+
+    written = []
+    for uri, page in rendered.pages.items():
+        written.append(_write(outdir, uri, page.text.encode("utf-8")))
+    for uri, content in rendered.assets.items():
+        written.append(_write(outdir, uri, content))
+    for uri, source in rendered.files.items():
+        target = outdir / uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        written.append(target)
+    return written
+
+
+def _write(outdir: Path, uri: str, content: bytes) -> Path:
+    target = outdir / uri
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+    return target
+
+
+@dataclass
+class Build:
+    """One validation pass and, when it found no error, the rendered site."""
+
+    validation: Validation
+    notes: list[str]
+    rendered: Rendered | None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.validation.problems if p.level == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.validation.problems if p.level == WARNING]
+
+
+def build_site(settings: Settings, repo_root: Path, today: dt.date, *,
+               directory_urls: bool = True, with_index: bool = True) -> Build:
+    """Validate once (one git call for history), then render if there is no error.
+
+    Shared by the plugin and ``capa render`` so both publish from the same checks.
+    """
+    changed = last_changed(repo_root, settings.register_dir)
+    validation = validate(settings, repo_root, today, cwd=settings.base_dir,
+                          history=changed.dates)
+    notes = [n for n in (changed.note, *validation.notes) if n]
+    if any(p.level == ERROR for p in validation.problems):
+        return Build(validation, notes, None)
+    register = Register.from_validation(validation, settings, today, changed.dates)
+    renderer = Renderer(register, rollup(register), repo_root, directory_urls=directory_urls)
+    return Build(validation, notes, renderer.render(with_index=with_index))
