@@ -20,7 +20,7 @@ from .model import ERROR, WARNING
 from .report import FORMATS, WRITERS, append_step_summary, markdown_table
 from .scaffold import SEVERITIES, SOURCES, create_finding
 from .schema import schema_text
-from .validate import discover, validate
+from .validate import discover, display_path, validate
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -53,8 +53,33 @@ def build_parser() -> argparse.ArgumentParser:
     _common(new)
 
     commands.add_parser("schema", help="print the finding JSON Schema")
+    _render_parser(commands)
     _diff_parser(commands)
+    _import_export(commands)
     return parser
+
+
+def _import_export(commands: argparse._SubParsersAction) -> None:
+    from .importer import FIELDS
+
+    source = commands.add_parser("import", help="turn a CSV or XLSX register into findings")
+    source.add_argument("file", type=Path, metavar="FILE.csv|FILE.xlsx")
+    source.add_argument("--out", type=Path, default=None,
+                        help="folder to write into (default: the configured register)")
+    source.add_argument("--dry-run", action="store_true",
+                        help="write nothing; print what would be written and its problems")
+    source.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                        help=f"read a column as a field; fields: {', '.join(FIELDS)}")
+    source.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="value for a field where its cell is empty, e.g. source=other")
+    source.add_argument("--sheet", default=None, help="XLSX worksheet (default: the first)")
+    _common(source)
+
+    export = commands.add_parser("export", help="the register as CSV, JSON or OSCAL POA&M")
+    export.add_argument("--format", choices=("csv", "json", "oscal-poam"), required=True)
+    export.add_argument("-o", "--output", type=Path, default=None,
+                        help="file to write (default: standard output)")
+    _common(export)
 
 
 def _diff_parser(commands: argparse._SubParsersAction) -> None:
@@ -92,8 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config)
         if args.command == "validate":
             return _validate(args, settings)
+        if args.command == "render":
+            return _render(args, settings)
         if args.command == "new":
             return _new(args, settings)
+        if args.command == "import":
+            return _import(args, settings)
+        if args.command == "export":
+            return _export(args, settings)
     except ConfigError as error:
         print(f"capa: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -167,6 +198,81 @@ def _new(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError:
         shown = path
     print(shown)
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from .importer import parse_maps, parse_sets, run_import
+
+    today = resolve_today(args.today)
+    out_dir = (args.out or settings.register_dir).resolve()
+    outcome = run_import(args.file, settings, out_dir, today, parse_maps(args.map),
+                         parse_sets(args.set), args.sheet, args.dry_run, Path.cwd())
+    verb = "would write" if args.dry_run else "wrote"
+    for draft, problems in outcome.written:
+        assert draft.target is not None
+        shown = display_path(draft.target, Path.cwd())
+        count = len(problems)
+        state = f"{count} problem{'s' if count != 1 else ''}" if problems else "valid"
+        print(f"{verb} {shown} (row {draft.row}): {state}")
+        for line in problems:
+            print(f"  {line}")
+    for draft in outcome.skipped:
+        print(f"skipped row {draft.row}: {draft.skipped}")
+    valid = sum(1 for _, problems in outcome.written if not problems)
+    rows = len(outcome.written) + len(outcome.skipped)
+    print(f"{rows} row{'s' if rows != 1 else ''}: {len(outcome.written)} "
+          f"{'to write' if args.dry_run else 'written'}, {valid} valid, "
+          f"{len(outcome.written) - valid} with problems, {len(outcome.skipped)} skipped")
+    return EXIT_PROBLEMS if outcome.errors or outcome.skipped else EXIT_OK
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from .export import export_bytes
+
+    today = resolve_today(args.today)
+    if not settings.register_dir.is_dir():
+        raise ConfigError(f"register folder {settings.register_dir} does not exist")
+    data, notes = export_bytes(args.format, settings, repository_root(settings.base_dir), today)
+    for note in notes:
+        print(f"capa: note: {note}", file=sys.stderr)
+    if args.output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+    else:
+        args.output.write_bytes(data)
+    return EXIT_OK
+
+
+def _render_parser(commands: argparse._SubParsersAction) -> None:
+    render = commands.add_parser(
+        "render", help="write the published register as Markdown pages and files",
+        description="Write the pages and files the MkDocs plugin publishes into OUTDIR, for "
+                    "Zensical or any Markdown site generator (point its docs_dir at OUTDIR).")
+    render.add_argument("outdir", type=Path, metavar="OUTDIR")
+    render.add_argument("--no-directory-urls", action="store_true",
+                        help="link pages as page.html instead of page/ (use_directory_urls: false)")
+    render.add_argument("--no-index", action="store_true",
+                        help="do not write index.md (the site has its own home page)")
+    _common(render)
+
+
+def _render(args: argparse.Namespace, settings: Settings) -> int:
+    from .render import build_site, write_site
+
+    if not settings.register_dir.is_dir():
+        raise ConfigError(f"register folder {settings.register_dir} does not exist")
+    build = build_site(settings, repository_root(settings.base_dir), resolve_today(args.today),
+                       directory_urls=not args.no_directory_urls, with_index=not args.no_index)
+    for note in build.notes:
+        print(f"capa: note: {note}", file=sys.stderr)
+    for problem in build.validation.problems:
+        print(problem, file=sys.stderr)
+    if build.rendered is None:
+        print(f"capa: not rendered: {len(build.errors)} error(s)", file=sys.stderr)
+        return EXIT_PROBLEMS
+    written = write_site(build.rendered, args.outdir)
+    print(f"{len(build.rendered.pages)} pages, {len(written)} files written to {args.outdir}")
     return EXIT_OK
 
 

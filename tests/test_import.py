@@ -1,0 +1,192 @@
+"""`capa import`: a messy spreadsheet register becomes finding files, nothing lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from .helpers import TODAY, commit_all, init_repo, run_capa
+
+HEADINGS = ["NC No.", "Title", "Description", "Severity", "Status", "Source", "Date Raised",
+            "Auditor", "Owner", "Clause", "Root Cause", "Extent", "Correction",
+            "Corrective Action", "Due Date", "Completed", "Date closed", "Evidence",
+            "Effectiveness", "Verified by", "Verification date", "Risk rating"]
+
+ROWS = [
+    # a complete closed minor, with dates as an Excel date, text and a serial number
+    ["CAPA-2026-010", "Supplier assessments skipped", "Three vendors onboarded without one.",
+     "Minor NC", "Closed", "Internal Audit", dt.datetime(2026, 3, 14), "A. Auditor",
+     "Jane Smith", "A.5.19", "Procurement onboarding did not include the assessment step.",
+     "Checked all 27 vendors; two more lacked assessments.",
+     "Assessed the three vendors.", "Add the assessment to the onboarding checklist.",
+     "2026-06-30", 46162, "15 Jul 2026", "See https://intranet.example.com/checklist",
+     "Effective", "B. Reviewer", "10/07/2026", "High"],
+    # a major in progress whose reference does not fit the ID pattern
+    ["NC-2", "Patches not applied to the VPN gateway", None, "Major", "  In progress ",
+     "Certification audit", "October 1, 2026", "C. Auditor", "Sam Lee",
+     "ISO/IEC 27001:2022 A.8.8", "No owner for appliance patching in the patch procedure.",
+     "All 14 appliances checked; one other unpatched.", "Patched the gateway.",
+     "Name an owner for appliance patching and add appliances to the patch scan.",
+     46371, None, None, None, None, None, None, "Very high"],
+    [None] * len(HEADINGS),
+    # closed without evidence: the file is written and the problem named
+    ["NC-3", "Visitor log not reviewed", None, "Obs", "Closed", "Internal audit",
+     "14/03/2026", "A. Auditor", None, "A.7.2", None, None, None, None, None, None,
+     "2026-04-01", "Reviewed the log with reception", None, None, None, None],
+    # a severity nobody defined, and a raised date as a bare serial number
+    ["NC-4", "Backup restore never tested", None, "Critical", "Open", "Self-identified",
+     46095, "D. Admin", "Kim Park", "8.13", None, None, None, None, None, None, None, None,
+     None, None, None, None],
+]
+
+
+def _messy_xlsx(path: Path) -> Path:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "NC register"
+    ws["A1"] = "ISMS Nonconformity Register 2026"
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=8)
+    # group headings merged over the real header; "NC No." merged down over both rows
+    ws["A2"] = "NC No."
+    ws.merge_cells("A2:A3")
+    ws["B2"] = "Finding"
+    ws.merge_cells("B2:J2")
+    ws["K2"] = "Analysis"
+    ws.merge_cells("K2:M2")
+    ws["N2"] = "Corrective action"
+    ws.merge_cells("N2:P2")
+    ws["Q2"] = "Closure"
+    ws.merge_cells("Q2:U2")
+    for column, heading in enumerate(HEADINGS[1:], start=2):
+        ws.cell(row=3, column=column, value=f" {heading} ")
+    ws.append([])  # a blank row between header and data
+    for row in ROWS:
+        ws.append(row)
+    book.save(path)
+    return path
+
+
+def _repo(tmp_path: Path) -> Path:
+    repo = init_repo(tmp_path / "repo")
+    (repo / "register").mkdir()
+    (repo / "README.md").write_text("register\n")
+    commit_all(repo, "start", "2026-01-05")
+    return repo
+
+
+def _register_files(repo: Path) -> dict[str, str]:
+    return {p.relative_to(repo).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted((repo / "register").rglob("*.md"))}
+
+
+def test_messy_xlsx_writes_every_row_and_names_problems(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    source = _messy_xlsx(tmp_path / "register.xlsx")
+    result = run_capa("import", str(source), "--today", TODAY, cwd=repo)
+    assert result.returncode == 1, result.stdout + result.stderr
+    files = _register_files(repo)
+    # own IDs are kept; the others continue after the highest number in use
+    assert sorted(files) == [
+        "register/2026/CAPA-2026-010.md", "register/2026/CAPA-2026-011.md",
+        "register/2026/CAPA-2026-012.md", "register/2026/CAPA-2026-013.md"]
+    out = result.stdout
+    assert "wrote register/2026/CAPA-2026-010.md (row 5): valid" in out
+    assert "wrote register/2026/CAPA-2026-011.md (row 6): valid" in out
+    assert "error closure-evidence" in out
+    assert "`severity` must be one of" in out
+    assert "4 rows: 4 written, 2 valid, 2 with problems, 0 skipped" in out
+
+    closed = files["register/2026/CAPA-2026-010.md"]
+    assert "raised: '2026-03-14'" in closed
+    assert "completed: '2026-05-20'" in closed  # the serial number 46162
+    assert "closed: '2026-07-15'" in closed
+    assert "reviewed: '2026-07-10'" in closed
+    assert "url: https://intranet.example.com/checklist" in closed
+    assert "| Risk rating | High |" in closed  # an unmapped column is kept
+    assert "## Description" in closed and "Three vendors onboarded" in closed
+
+    major = files["register/2026/CAPA-2026-011.md"]
+    assert "severity: major" in major and "status: in-progress" in major
+    assert "raised: '2026-10-01'" in major and "due: '2026-12-15'" in major
+    assert "- A.8.8" in major
+    assert "Original reference: NC-2" in major
+
+    no_evidence = files["register/2026/CAPA-2026-012.md"]
+    assert "severity: observation" in no_evidence and "raised: '2026-03-14'" in no_evidence
+    assert "## Import problems" in no_evidence and "closure-evidence" in no_evidence
+    assert "Reviewed the log with reception" in no_evidence
+
+    unknown = files["register/2026/CAPA-2026-013.md"]
+    assert "severity: Critical" in unknown and "raised: '2026-03-14'" in unknown
+    assert "## Import problems" in unknown
+
+    # the real validator agrees: the two clean files pass, the others name their problems
+    ok = run_capa("validate", "register/2026/CAPA-2026-010.md",
+                  "register/2026/CAPA-2026-011.md", "--today", TODAY, cwd=repo)
+    assert ok.returncode == 0, ok.stdout
+    bad = run_capa("validate", "--today", TODAY, cwd=repo)
+    assert bad.returncode == 1
+    assert "CAPA-2026-012.md" in bad.stdout and "closure-evidence" in bad.stdout
+    assert "CAPA-2026-013.md" in bad.stdout and "severity" in bad.stdout
+
+
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    source = _messy_xlsx(tmp_path / "register.xlsx")
+    result = run_capa("import", str(source), "--dry-run", "--today", TODAY, cwd=repo)
+    assert result.returncode == 1
+    assert "would write register/2026/CAPA-2026-010.md (row 5): valid" in result.stdout
+    assert "register/2026/CAPA-2026-012.md:" in result.stdout  # problems at the real path
+    assert "4 rows: 4 to write" in result.stdout
+    assert _register_files(repo) == {}
+
+
+def test_reimport_overwrites_nothing(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    source = _messy_xlsx(tmp_path / "register.xlsx")
+    run_capa("import", str(source), "--today", TODAY, cwd=repo)
+    edited = repo / "register" / "2026" / "CAPA-2026-010.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nEdited by hand.\n",
+                      encoding="utf-8")
+    before = _register_files(repo)
+    again = run_capa("import", str(source), "--today", TODAY, cwd=repo)
+    assert again.returncode == 1
+    assert _register_files(repo) == before
+    assert "skipped row 5: the register already has CAPA-2026-010" in again.stdout
+    assert "skipped row 6: NC-2 was imported before" in again.stdout
+    assert "4 rows: 0 written, 0 valid, 0 with problems, 4 skipped" in again.stdout
+
+
+def test_semicolon_csv_in_windows_encoding(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    text = ("Nonconformity log;;;\r\n"
+            "Ticket;Finding;Grade;Status;Origin;Raised;Raised by;Responsible;Control\r\n"
+            ";;;;;;;;\r\n"
+            "T-17;Café badge readers log no exits, doors unchecked;OFI;WIP;Monitoring;"
+            "14 Mar 2026;Renée Dupont;Luc Martin;A.7.2\r\n")
+    source = tmp_path / "log.csv"
+    source.write_bytes(text.encode("cp1252"))
+    result = run_capa("import", str(source), "--map", "Ticket=id", "--today", TODAY, cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    files = _register_files(repo)
+    assert list(files) == ["register/2026/CAPA-2026-001.md"]
+    text = files["register/2026/CAPA-2026-001.md"]
+    assert "title: Café badge readers log no exits, doors unchecked" in text
+    assert "severity: ofi" in text and "status: in-progress" in text
+    assert "raised_by: Renée Dupont" in text and "Original reference: T-17" in text
+    assert run_capa("validate", "--today", TODAY, cwd=repo).returncode == 0
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    assert run_capa("import", "missing.csv", cwd=repo).returncode == 2
+    source = tmp_path / "x.csv"
+    source.write_text("ID,Title\nCAPA-2026-001,x\n", encoding="utf-8")
+    bad_map = run_capa("import", str(source), "--map", "ID=nonsense", cwd=repo)
+    assert bad_map.returncode == 2 and "unknown field 'nonsense'" in bad_map.stderr
+    nothing = tmp_path / "y.csv"
+    nothing.write_text("a,b\n1,2\n", encoding="utf-8")
+    assert run_capa("import", str(nothing), cwd=repo).returncode == 2
