@@ -1,0 +1,40 @@
+"""`capa export`: the register as CSV (for Excel), JSON (for scripts) or OSCAL POA&M.
+
+CSV and JSON are the site's own downloads (``render.register_csv``/``register_json``),
+so the file a user exports and the one the site offers are the same; the computed
+figures (due, overdue, age) come from ``register.Register`` either way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from .config import Settings
+from .history import last_changed
+from .oscal import poam_document
+from .register import Register
+from .render import Renderer, register_csv, register_json
+from .rollup import rollup
+from .validate import validate
+
+EXPORT_FORMATS = ("csv", "json", "oscal-poam")
+
+def export_bytes(fmt: str, settings: Settings, repo_root: Path,
+                 today: dt.date) -> tuple[bytes, list[str]]:
+    """The export and notes for stderr (findings left out because they fail the schema)."""
+    changed = last_changed(repo_root, settings.register_dir)
+    result = validate(settings, repo_root, today, history=changed.dates, cwd=repo_root)
+    register = Register.from_validation(result, settings, today, changed.dates)
+    notes = [f"{f.rel}: left out, it fails the schema (run capa validate)"
+             for f in result.findings if not f.schema_valid]
+    loaded = {f.rel for f in result.findings}
+    notes += [f"{p.path}: left out, {p.message}" for p in result.problems
+              if p.rule == "front-matter" and p.path not in loaded]
+    if fmt in ("csv", "json"):
+        renderer = Renderer(register, rollup(register), repo_root)
+        produce = register_csv if fmt == "csv" else register_json
+        return produce(register, renderer.files_of), notes
+    document = poam_document(register, settings)
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode(), notes

@@ -1,0 +1,207 @@
+"""The register as an OSCAL Plan of Action and Milestones (POA&M), OSCAL 1.2.1 JSON.
+
+Each finding is a ``poam-item`` linked to a ``risk`` that carries the status, deadline,
+remediations (one task per corrective action) and a risk log. Every UUID is a uuid5 of
+the finding ID and the part's role, so exporting the next commit gives the same UUIDs
+and a tool tracking POA&M items across submissions sees the same items move on.
+
+The risk log is derived from the finding's own dates (raised, corrections and actions
+completed, effectiveness review, closed): only the status changes whose date the file
+records (open at ``raised``, closed at ``closure.closed``) are logged as status changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from .config import Settings
+from .model import Finding
+from .register import Register, as_date
+
+OSCAL_VERSION = "1.2.1"
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://capa-docs.dev/ns/oscal")
+PROP_NS = "https://capa-docs.dev/ns/oscal"
+RISK_STATUS = {"open": "open", "in-progress": "remediating", "closed": "closed"}
+
+
+def stable_uuid(*parts: str) -> str:
+    """The same UUID for the same finding part in every export."""
+    return str(uuid.uuid5(NAMESPACE, "/".join(parts)))
+
+
+def _when(day: dt.date) -> str:
+    # OSCAL date-time needs a time zone; midnight UTC, in the form trestle writes back.
+    return dt.datetime.combine(day, dt.time(), dt.UTC).isoformat()
+
+
+def _prop(name: str, value: str) -> dict[str, str]:
+    return {"name": name, "ns": PROP_NS, "value": value}
+
+
+def _line(text: str) -> str:
+    """OSCAL titles are one line."""
+    return " ".join(str(text).split()) or "(untitled)"
+
+
+def poam_document(register: Register, settings: Settings) -> dict[str, Any]:
+    """The whole POA&M: metadata dated by ``register.today``, one item and risk a finding."""
+    items, risks = [], []
+    for finding in register:
+        risk = _risk(finding, register)
+        risks.append(risk)
+        items.append(_item(finding, risk["uuid"]))
+    scope = f"register:{settings.id_prefix}"
+    poam: dict[str, Any] = {
+        "uuid": stable_uuid(scope, "poam"),
+        "metadata": {
+            "title": f"{settings.id_prefix} corrective-action register: plan of action "
+                     "and milestones",
+            "last-modified": _when(register.today),
+            "version": register.today.isoformat(),
+            "oscal-version": OSCAL_VERSION,
+        },
+        "system-id": {"identifier-type": "http://ietf.org/rfc/rfc4122",
+                      "id": stable_uuid(scope, "system")},
+    }
+    if risks:
+        poam["risks"] = risks
+    poam["poam-items"] = items
+    return {"plan-of-action-and-milestones": poam}
+
+
+def _item(finding: Finding, risk_uuid: str) -> dict[str, Any]:
+    props = [_prop("finding-id", finding.id), _prop("severity", finding.data["severity"]),
+             _prop("source", finding.data["source"])]
+    props += [_prop("clause", clause) for clause in finding.get("clauses") or []]
+    return {
+        "uuid": stable_uuid(finding.id, "poam-item"),
+        "title": _line(finding.data["title"]),
+        "description": _description(finding),
+        "props": props,
+        "related-risks": [{"risk-uuid": risk_uuid}],
+    }
+
+
+def _description(finding: Finding) -> str:
+    body = finding.body.strip()
+    return body or finding.data["title"]
+
+
+def _statement(finding: Finding) -> str:
+    parts = []
+    requirement = finding.get("requirement") or {}
+    for key, label in (("standard", "Requirement not met"), ("procedure", "Procedure")):
+        if requirement.get(key):
+            parts.append(f"{label}: {requirement[key]}")
+    if finding.get("root_cause", "cause"):
+        parts.append(f"Root cause: {finding.get('root_cause', 'cause')}")
+    if finding.get("extent"):
+        parts.append(f"Extent: {finding.get('extent')}")
+    return "\n\n".join(parts) or finding.data["title"]
+
+
+def _risk(finding: Finding, register: Register) -> dict[str, Any]:
+    fid = finding.id
+    risk: dict[str, Any] = {
+        "uuid": stable_uuid(fid, "risk"),
+        "title": _line(finding.data["title"]),
+        "description": _description(finding),
+        "statement": _statement(finding),
+        "props": [_prop("finding-id", fid), _prop("severity", finding.data["severity"])],
+        "status": RISK_STATUS[finding.data["status"]],
+    }
+    actions = [a for a in finding.get("corrective_actions") or [] if isinstance(a, dict)]
+    open_dues = [d for a in actions if not a.get("completed") and (d := as_date(a.get("due")))]
+    if open_dues and finding.data["status"] != "closed":
+        risk["deadline"] = _when(max(open_dues))
+    remediations = _remediations(finding, actions)
+    if remediations:
+        risk["remediations"] = remediations
+    risk["risk-log"] = {"entries": _log(finding, actions, remediations)}
+    return risk
+
+
+def _remediations(finding: Finding, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    fid, raised = finding.id, as_date(finding.data["raised"])
+    result = []
+    correction = finding.get("correction")
+    if isinstance(correction, dict):
+        result.append({
+            "uuid": stable_uuid(fid, "remediation", "correction"),
+            "lifecycle": "completed" if correction.get("completed") else "planned",
+            "title": "Correction",
+            "description": correction["action"],
+            "props": [_prop("kind", "correction")],
+        })
+    if actions:
+        tasks = []
+        for index, action in enumerate(actions):
+            task: dict[str, Any] = {
+                "uuid": stable_uuid(fid, "task", str(index)),
+                "type": "action",
+                "title": _line(action["action"])[:200],
+                "description": action["action"],
+            }
+            props = [_prop(k, str(action[k])) for k in ("owner", "due", "completed")
+                     if action.get(k)]
+            if props:
+                task["props"] = props
+            due = as_date(action.get("due"))
+            if due is not None and raised is not None and due >= raised:
+                task["timing"] = {"within-date-range": {"start": _when(raised),
+                                                        "end": _when(due)}}
+            elif due is not None:
+                task["timing"] = {"on-date": {"date": _when(due)}}
+            tasks.append(task)
+        done = all(a.get("completed") for a in actions)
+        result.append({
+            "uuid": stable_uuid(fid, "remediation", "corrective-actions"),
+            "lifecycle": "completed" if done else "planned",
+            "title": "Corrective actions",
+            "description": "Actions that remove the root cause so the nonconformity does "
+                           "not recur (ISO/IEC 27001:2022 clause 10.2 c)).",
+            "props": [_prop("kind", "corrective-actions")],
+            "tasks": tasks,
+        })
+    return result
+
+
+def _log(finding: Finding, actions: list[dict[str, Any]],
+         remediations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Dated events of the finding, oldest first; status changes only where dated."""
+    fid = finding.id
+    by_kind = {r["props"][0]["value"]: r["uuid"] for r in remediations}
+    entries: list[tuple[dt.date, int, dict[str, Any]]] = []
+
+    def add(day: dt.date | None, key: str, title: str, **extra: Any) -> None:
+        if day is not None:
+            entry = {"uuid": stable_uuid(fid, "log", key), "title": title, "start": _when(day),
+                     **extra}
+            entries.append((day, len(entries), entry))
+
+    add(as_date(finding.data["raised"]), "raised",
+        f"Raised by {_line(finding.data['raised_by'])}", **{"status-change": "open"})
+    completed = as_date(finding.get("correction", "completed"))
+    if completed and "correction" in by_kind:
+        add(completed, "correction", "Correction completed",
+            **{"related-responses": [{"response-uuid": by_kind["correction"]}]})
+    for index, action in enumerate(actions):
+        day = as_date(action.get("completed"))
+        if day and "corrective-actions" in by_kind:
+            task = stable_uuid(fid, "task", str(index))
+            add(day, f"action-{index}", f"Corrective action {index + 1} completed",
+                **{"related-responses": [{
+                    "response-uuid": by_kind["corrective-actions"],
+                    "related-tasks": [{"task-uuid": task}]}]})
+    review = finding.get("closure", "effectiveness")
+    if isinstance(review, dict):
+        add(as_date(review.get("reviewed")), "effectiveness",
+            f"Effectiveness review: {review.get('result')}",
+            description=f"Reviewed by {review.get('by')}."
+            + (f" {review['method']}" if review.get("method") else ""))
+    if finding.data["status"] == "closed":
+        add(as_date(finding.get("closure", "closed")), "closed", "Closed",
+            **{"status-change": "closed"})
+    return [entry for _, _, entry in sorted(entries, key=lambda e: (e[0], e[1]))]
