@@ -99,7 +99,8 @@ class CapaPlugin(BasePlugin[CapaConfig]):
         _drop_register_sources(files, settings)
         has_index = files.get_file_from_path(INDEX) is not None
         build = build_site(settings, repo_root, _today(),
-                           directory_urls=config.use_directory_urls, with_index=not has_index)
+                           links="directory" if config.use_directory_urls else "html",
+                           with_index=not has_index)
         for note in build.notes:
             log.info(note)
         for problem in build.warnings:

@@ -82,8 +82,20 @@ def page_url(uri: str, directory_urls: bool) -> str:
     return stem + "/"
 
 
-def relative_url(from_uri: str, to_uri: str, directory_urls: bool) -> str:
-    """A link from page ``from_uri`` to a page or file, relative so the site can move."""
+LINK_STYLES = ("directory", "html", "source")
+
+
+def relative_url(from_uri: str, to_uri: str, links: str) -> str:
+    """A link from page ``from_uri`` to a page or file, relative so the site can move.
+
+    ``directory`` and ``html`` give the final URLs MkDocs publishes (MkDocs leaves links in
+    raw HTML alone); ``source`` links source files (``../register.md``), as Markdown links
+    are written, for generators that rewrite them, as Zensical does even in raw HTML.
+    """
+    if links == "source":
+        rel = posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+        return rel
+    directory_urls = links == "directory"
     target = page_url(to_uri, directory_urls)
     base = posixpath.dirname(page_url(from_uri, directory_urls)) or "."
     rel = posixpath.relpath(target or ".", base)
@@ -178,11 +190,13 @@ class Renderer:
     """Renders one register into pages; holds what every page shares."""
 
     def __init__(self, register: Register, review: Rollup, repo_root: Path, *,
-                 directory_urls: bool = True) -> None:
+                 links: str = "directory") -> None:
+        if links not in LINK_STYLES:
+            raise ValueError(f"links must be one of {', '.join(LINK_STYLES)}")
         self.register = register
         self.review = review
         self.repo_root = repo_root.resolve()
-        self.directory_urls = directory_urls
+        self.links = links
         self.settings = register.settings
         self.env = environment()
         self._markdown = markdown.Markdown(extensions=["extra", "sane_lists"])
@@ -194,7 +208,7 @@ class Renderer:
 
         def link(to_uri: str) -> str:
             if to_uri not in cache_:
-                cache_[to_uri] = relative_url(from_uri, to_uri, self.directory_urls)
+                cache_[to_uri] = relative_url(from_uri, to_uri, self.links)
             return cache_[to_uri]
 
         return link
@@ -471,7 +485,7 @@ class Build:
 
 
 def build_site(settings: Settings, repo_root: Path, today: dt.date, *,
-               directory_urls: bool = True, with_index: bool = True) -> Build:
+               links: str = "directory", with_index: bool = True) -> Build:
     """Validate once (one git call for history), then render if there is no error.
 
     Shared by the plugin and ``capa render`` so both publish from the same checks.
@@ -483,5 +497,5 @@ def build_site(settings: Settings, repo_root: Path, today: dt.date, *,
     if any(p.level == ERROR for p in validation.problems):
         return Build(validation, notes, None)
     register = Register.from_validation(validation, settings, today, changed.dates)
-    renderer = Renderer(register, rollup(register), repo_root, directory_urls=directory_urls)
+    renderer = Renderer(register, rollup(register), repo_root, links=links)
     return Build(validation, notes, renderer.render(with_index=with_index))
