@@ -250,8 +250,10 @@ def _render_parser(commands: argparse._SubParsersAction) -> None:
         description="Write the pages and files the MkDocs plugin publishes into OUTDIR, for "
                     "Zensical or any Markdown site generator (point its docs_dir at OUTDIR).")
     render.add_argument("outdir", type=Path, metavar="OUTDIR")
-    render.add_argument("--no-directory-urls", action="store_true",
-                        help="link pages as page.html instead of page/ (use_directory_urls: false)")
+    render.add_argument("--links", choices=("source", "directory", "html"), default="source",
+                        help="source: link source files (../register.md), for generators that "
+                             "rewrite links, as Zensical does (default); directory or html: "
+                             "final URLs (page/ or page.html), for those that do not")
     render.add_argument("--no-index", action="store_true",
                         help="do not write index.md (the site has its own home page)")
     _common(render)
@@ -263,7 +265,7 @@ def _render(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.register_dir.is_dir():
         raise ConfigError(f"register folder {settings.register_dir} does not exist")
     build = build_site(settings, repository_root(settings.base_dir), resolve_today(args.today),
-                       directory_urls=not args.no_directory_urls, with_index=not args.no_index)
+                       links=args.links, with_index=not args.no_index)
     for note in build.notes:
         print(f"capa: note: {note}", file=sys.stderr)
     for problem in build.validation.problems:
