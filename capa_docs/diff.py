@@ -447,9 +447,12 @@ def _materialise(root: Path, tree: dict[str, _Entry], findings: list[str], regis
             target = _evidence_target(path, item.get("path"))
             if target:
                 evidence_paths.append(target)
-    for path in tree:
-        if path not in wanted and _finding_path(path, register, evidence):
-            _write(into, path, b"")
+    stand_ins = [p for p in tree if p not in wanted and _finding_path(p, register, evidence)]
+    for folder in {posixpath.dirname(p) for p in stand_ins}:
+        os.makedirs(os.path.join(into, folder), exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    for path in stand_ins:
+        os.close(os.open(os.path.join(into, path), flags, 0o644))
     links = _cat_blobs(root, [e.sha for e in tree.values() if e.mode == _SYMLINK])
     targets = {sha: os.fsdecode(raw) for sha, raw in links.items()}
     pending = {p: tree[p] for p in _expand_links(evidence_paths, tree, targets)}
@@ -661,10 +664,13 @@ def _validate_head(root: Path, head: str | None, settings: Settings, paths: list
         if not present:
             return {}, {}, [], []
         raw = {p: (root / p).read_bytes() for p in present}
+        # A file this change touches is being worked on now, so it is not stale; reading
+        # the whole history to say so would cost more than the rest of the diff.
+        # `capa validate` judges staleness across the register.
         result = validate(settings, root, today, [root / p for p in present], cwd=cwd,
-                          workers=1)
+                          workers=1, history={p: today for p in present})
         return {f.rel: f for f in result.findings}, raw, result.problems, result.notes
-    scratch = Path(tempfile.mkdtemp(prefix="capa-diff-")).resolve()
+    scratch = Path(tempfile.mkdtemp(prefix="capa-diff-", dir=_memory_dir())).resolve()
     try:
         tree = _ls_tree(root, head)
         present = [p for p in paths if p in tree and tree[p].mode != _SYMLINK]
@@ -679,6 +685,13 @@ def _validate_head(root: Path, head: str | None, settings: Settings, paths: list
         return {f.rel: f for f in result.findings}, raw, result.problems, result.notes
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _memory_dir() -> str | None:
+    """A RAM-backed temporary folder where there is one: the copy of HEAD writes one empty
+    stand-in per finding, which costs seconds on some disks and milliseconds in memory."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
 
 
 def _judge_pairs(judge: _Judge, changed: dict[str, str], old_side: _Side,
