@@ -80,10 +80,13 @@ def _read_csv(path: Path) -> Sheet:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     rows: list[list[Cell]] = []
     numbers: list[int] = []
+    end = 0
     for row in reader:
         rows.append(list(row))
-        # csv counts physical lines, so a quoted multi-line cell keeps the numbers honest
-        numbers.append(reader.line_num)
+        # the line a record starts on, as a text editor shows it, even after a quoted
+        # multi-line cell (csv counts physical lines)
+        numbers.append(end + 1)
+        end = reader.line_num
     return Sheet(path.name, rows, numbers)
 
 

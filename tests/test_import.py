@@ -165,14 +165,18 @@ def test_semicolon_csv_in_windows_encoding(tmp_path: Path) -> None:
     text = ("Nonconformity log;;;\r\n"
             "Ticket;Finding;Grade;Status;Origin;Raised;Raised by;Responsible;Control\r\n"
             ";;;;;;;;\r\n"
-            "T-17;Café badge readers log no exits, doors unchecked;OFI;WIP;Monitoring;"
-            "14 Mar 2026;Renée Dupont;Luc Martin;A.7.2\r\n")
+            "T-17;\"Café badge readers log no exits, doors unchecked\";OFI;WIP;Monitoring;"
+            "14 Mar 2026;Renée Dupont;Luc Martin;\"A.7.2\r\n(physical entry)\"\r\n"
+            "T-18;\"Visitor badges not returned\";OFI;Open;Monitoring;"
+            "2026-03-15;Renée Dupont;Luc Martin;A.7.2\r\n")
     source = tmp_path / "log.csv"
     source.write_bytes(text.encode("cp1252"))
     result = run_capa("import", str(source), "--map", "Ticket=id", "--today", TODAY, cwd=repo)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "wrote register/2026/CAPA-2026-001.md (row 4): valid" in result.stdout
     files = _register_files(repo)
-    assert list(files) == ["register/2026/CAPA-2026-001.md"]
+    assert "wrote register/2026/CAPA-2026-002.md (row 6): valid" in result.stdout
+    assert list(files) == ["register/2026/CAPA-2026-001.md", "register/2026/CAPA-2026-002.md"]
     text = files["register/2026/CAPA-2026-001.md"]
     assert "title: Café badge readers log no exits, doors unchecked" in text
     assert "severity: ofi" in text and "status: in-progress" in text
