@@ -42,7 +42,7 @@ class Computed:
     overdue_days: int = 0
     """Days since ``due`` passed, for a finding not closed; 0 when not overdue."""
     due_soon: bool = False
-    """Not closed and ``due`` falls within the next ``due_soon_days``."""
+    """Not closed and an open corrective action falls due within ``due_soon_days``."""
     age_days: int = 0
     """Days from ``raised`` to closure, or to today while not closed."""
     last_changed: dt.date | None = None
@@ -129,8 +129,9 @@ class Register:
         if not closed_flag:
             if due is not None and due < today:
                 result.overdue_days = (today - due).days
-            elif due is not None:
-                result.due_soon = (due - today).days <= self.settings.due_soon_days
+            window = self.settings.due_soon_days
+            result.due_soon = any(d is not None and 0 <= (d - today).days <= window
+                                  for d in open_dues)
             if changed is not None:
                 result.stale = (today - changed).days > self.settings.stale_days
         return result

@@ -81,7 +81,7 @@ def rollup(register: Register) -> Rollup:
                             for owner, counts in sorted(by_owner.items(),
                                                         key=lambda item: item[0].lower())}
     result.overdue.sort(key=lambda i: -register.computed[i].overdue_days)
-    result.due_soon.sort(key=lambda i: register.computed[i].due or today)
+    result.due_soon.sort(key=lambda i: register.computed[i].due or today)  # earliest first
     result.median_days_to_close = {
         s: (statistics.median(days_to_close[s]) if days_to_close[s] else None)
         for s in SEVERITIES}

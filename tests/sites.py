@@ -182,7 +182,7 @@ def sample_register(root: Path) -> dict[str, Path]:
             {"action": "Add a quarterly restore test to PRC-OPS-04.", "owner": "Sam Ops",
              "due": "2026-11-01"},
             {"action": "Monitor restore tests in the KPI report.", "owner": "Sam Ops",
-             "due": "2026-12-10"}],
+             "due": "2026-11-29"}],
         "related": ["CAPA-2026-004"],
     }, body="")
     paths["conformity"] = write_finding(register, {

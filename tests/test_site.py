@@ -163,7 +163,7 @@ def test_management_review_figures_link_to_findings(site: Path) -> None:
     sections = {h.attrs.get("id"): h.text for h in review.find_all("h2")}
     assert sections["overdue-1"] == "Overdue (1)"
     assert "Closed in the last 90 days (1)" in sections.values()  # the conformity
-    assert "Due in the next 30 days (0)" in sections.values()
+    assert "Due in the next 30 days (1)" in sections.values()
     hrefs = [a.attrs.get("href", "") for a in review.find_all("a")]
     assert "../findings/CAPA-2026-010/" in hrefs
     assert "../register/?status=not-closed&severity=major&owner=Sam%20Ops" in hrefs

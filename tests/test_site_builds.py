@@ -1,0 +1,91 @@
+"""Whole builds as users run them: a broken finding stops the build, ProperDocs runs the
+plugin, and Zensical builds what ``capa render`` writes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from .helpers import TODAY, finding, run_capa, write_finding
+from .sites import SOURCE_DATE_EPOCH, Page, repo_with, sample_register, sha256, write_config
+
+BIN = Path(sys.executable).parent
+
+
+def _run(tool: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run([str(BIN / tool), *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def _broken(root: Path) -> None:
+    sample_register(root)
+    write_finding(root / "register", finding(id="CAPA-2026-020", status="closed",
+                                             closure={"closed": "2026-07-15"}))
+
+
+def test_broken_finding_fails_the_build_naming_file_and_line(tmp_path: Path) -> None:
+    root = repo_with(tmp_path, _broken)
+    write_config(root)
+    result = _run("mkdocs", "build", "--strict", cwd=root)
+    assert result.returncode != 0
+    lines = (root / "register/2026/CAPA-2026-020.md").read_text().splitlines()
+    line = lines.index("closure:") + 1
+    # The same line `capa validate` prints.
+    expected = (f"register/2026/CAPA-2026-020.md:{line}: error closure-evidence: closed "
+                "without evidence")
+    assert expected in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    validate = run_capa("validate", "--today", TODAY, cwd=root)
+    assert expected in validate.stdout
+
+
+def test_properdocs_runs_the_plugin(tmp_path: Path) -> None:
+    root = repo_with(tmp_path, sample_register)
+    write_config(root, {"rules": {"overdue": "off"}})
+    result = _run("properdocs", "build", "--strict", "-f", "mkdocs.yml", cwd=root)
+    assert result.returncode == 0, result.stderr
+    site = root / "site"
+    finding_page = Page(site / "findings/CAPA-2026-004/index.html")
+    assert "Supplier security assessments" in finding_page.content().text
+    copied = site / "files/register/evidence/CAPA-2026-004/checklist.txt"
+    assert sha256(copied) == sha256(root / "register/evidence/CAPA-2026-004/checklist.txt")
+
+
+def test_zensical_builds_the_rendered_register(tmp_path: Path) -> None:
+    root = repo_with(tmp_path, sample_register)
+    rendered = run_capa("render", str(root / "out"), "--today", TODAY, cwd=root)
+    assert rendered.returncode == 0, rendered.stderr
+    assert "warning overdue" in rendered.stderr
+    site_root = tmp_path / "zensical"
+    site_root.mkdir()
+    shutil.copytree(root / "out", site_root / "docs")
+    (site_root / "mkdocs.yml").write_text(yaml.safe_dump({
+        "site_name": "Register", "docs_dir": "docs", "site_dir": "site",
+        "nav": ["index.md", {"Register": "register.md"},
+                {"Management review": "management-review.md"}, {"Clauses": "clauses.md"}]}))
+    result = _run("zensical", "build", "--strict", cwd=site_root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    site = site_root / "site"
+    for url in ("register", "management-review", "clauses", "findings/CAPA-2026-004"):
+        assert (site / url / "index.html").is_file(), url
+    page = Page(site / "findings/CAPA-2026-004/index.html")
+    link = page.with_class("capa-evidence-file")[0].attrs["href"]
+    copied = (site / "findings/CAPA-2026-004" / link).resolve()
+    assert copied.is_relative_to(site)
+    assert sha256(copied) == sha256(root / "register/evidence/CAPA-2026-004/checklist.txt")
+    register = Page(site / "register/index.html")
+    assert "../findings/CAPA-2026-010/" in {a.attrs.get("href") for a in register.find_all("a")}
+
+
+def test_render_refuses_a_broken_register(tmp_path: Path) -> None:
+    root = repo_with(tmp_path, _broken)
+    result = run_capa("render", str(root / "out"), "--today", TODAY, cwd=root)
+    assert result.returncode == 1
+    assert "CAPA-2026-020.md:32: error closure-evidence" in result.stderr
+    assert not (root / "out").exists()
