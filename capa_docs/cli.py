@@ -209,21 +209,25 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     outcome = run_import(args.file, settings, out_dir, today, parse_maps(args.map),
                          parse_sets(args.set), args.sheet, args.dry_run, Path.cwd())
     verb = "would write" if args.dry_run else "wrote"
+    valid = 0
     for draft, problems in outcome.written:
         assert draft.target is not None
         shown = display_path(draft.target, Path.cwd())
-        count = len(problems)
-        state = f"{count} problem{'s' if count != 1 else ''}" if problems else "valid"
+        errors = sum(1 for p in problems if p.level == ERROR)
+        warnings = len(problems) - errors
+        state = f"{errors} error{'s' if errors != 1 else ''}" if errors else "valid"
+        if warnings:
+            state += f", {warnings} warning{'s' if warnings != 1 else ''}"
+        valid += not errors
         print(f"{verb} {shown} (row {draft.row}): {state}")
-        for line in problems:
-            print(f"  {line}")
+        for problem in problems:
+            print(f"  {problem}")
     for draft in outcome.skipped:
         print(f"skipped row {draft.row}: {draft.skipped}")
-    valid = sum(1 for _, problems in outcome.written if not problems)
     rows = len(outcome.written) + len(outcome.skipped)
     print(f"{rows} row{'s' if rows != 1 else ''}: {len(outcome.written)} "
           f"{'to write' if args.dry_run else 'written'}, {valid} valid, "
-          f"{len(outcome.written) - valid} with problems, {len(outcome.skipped)} skipped")
+          f"{len(outcome.written) - valid} with errors, {len(outcome.skipped)} skipped")
     return EXIT_PROBLEMS if outcome.errors or outcome.skipped else EXIT_OK
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .config import ConfigError, Settings
+from .model import ERROR, Problem
 from .scaffold import next_id
 from .spreadsheet import Cell, Table, cell_text, is_blank
 
@@ -512,7 +513,7 @@ def problems_section(lines: list[str]) -> str:
 class Outcome:
     """What one import did (or, in a dry run, would do) with each row."""
 
-    written: list[tuple[Draft, list[str]]]
+    written: list[tuple[Draft, list[Problem]]]
     skipped: list[Draft]
     errors: int
 
@@ -557,7 +558,7 @@ def run_import(source: Path, settings: Settings, out_dir: Path, today: dt.date,
             written.append((draft, path))
         result = validate(settings, repository_root(settings.base_dir), today,
                           [p for _, p in written], cwd=root.resolve()) if written else None
-        by_file: dict[str, list] = {}
+        by_file: dict[str, list[Problem]] = {}
         for problem in result.problems if result else []:
             by_file.setdefault(problem.path, []).append(problem)
         outcome = Outcome([], [d for d in drafts if d.skipped], 0)
@@ -565,13 +566,13 @@ def run_import(source: Path, settings: Settings, out_dir: Path, today: dt.date,
             assert draft.target is not None
             shown = display_path(draft.target.resolve(), cwd)
             found = by_file.get(display_path(path.resolve(), root.resolve()), [])
-            lines = [f"{shown}:{p.line}: {p.level} {p.rule}: {p.message}" for p in found]
-            outcome.errors += sum(1 for p in found if p.level == "error")
+            shown_problems = [replace(p, path=shown) for p in found]
+            outcome.errors += sum(1 for p in found if p.level == ERROR)
             if found:
                 with path.open("a", encoding="utf-8", newline="\n") as handle:
                     handle.write(problems_section(
                         [f"line {p.line}: {p.level} {p.rule}: {p.message}" for p in found]))
-            outcome.written.append((draft, lines))
+            outcome.written.append((draft, shown_problems))
     return outcome
 
 

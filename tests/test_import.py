@@ -97,7 +97,7 @@ def test_messy_xlsx_writes_every_row_and_names_problems(tmp_path: Path) -> None:
     assert "wrote register/2026/CAPA-2026-011.md (row 6): valid" in out
     assert "error closure-evidence" in out
     assert "`severity` must be one of" in out
-    assert "4 rows: 4 written, 2 valid, 2 with problems, 0 skipped" in out
+    assert "4 rows: 4 written, 2 valid, 2 with errors, 0 skipped" in out
 
     closed = files["register/2026/CAPA-2026-010.md"]
     assert "raised: '2026-03-14'" in closed
@@ -157,7 +157,7 @@ def test_reimport_overwrites_nothing(tmp_path: Path) -> None:
     assert _register_files(repo) == before
     assert "skipped row 5: the register already has CAPA-2026-010" in again.stdout
     assert "skipped row 6: NC-2 was imported before" in again.stdout
-    assert "4 rows: 0 written, 0 valid, 0 with problems, 4 skipped" in again.stdout
+    assert "4 rows: 0 written, 0 valid, 0 with errors, 4 skipped" in again.stdout
 
 
 def test_semicolon_csv_in_windows_encoding(tmp_path: Path) -> None:
