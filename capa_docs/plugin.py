@@ -1,7 +1,8 @@
 """The MkDocs plugin ``capa``: a thin adapter from MkDocs events to the core.
 
 It reads its settings from the same ``plugins: - capa:`` block the CLI reads, validates
-the register once per build (errors stop the build with the CLI's lines), and hands the
+the register once per build (errors stop the build with the CLI's lines; rule warnings
+are printed), and hands the
 pages that ``render`` produced to MkDocs as generated files. Findings are pages but not
 navigation entries: a nav entry per finding makes every page render the whole nav, which
 is quadratic in the number of findings. Runs unchanged under ProperDocs.
@@ -103,8 +104,11 @@ class CapaPlugin(BasePlugin[CapaConfig]):
                            with_index=not has_index)
         for note in build.notes:
             log.info(note)
+        # A rule warning (overdue, stale...) describes the register, which the site exists
+        # to show: it is printed but does not fail `mkdocs build --strict`. A rule set to
+        # `error` in the block stops the build like any other error.
         for problem in build.warnings:
-            log.warning(str(problem))
+            log.info(str(problem))
         if build.rendered is None:
             errors = build.errors
             lines = "\n".join(str(p) for p in errors)

@@ -20,7 +20,6 @@ from .sites import (
     write_config,
 )
 
-OVERDUE_WARNING = "CAPA-2026-010.md"
 IDS = ["CAPA-2025-019", "CAPA-2026-004", "CAPA-2026-010", "CAPA-2026-011"]
 
 
@@ -31,8 +30,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
                  repo_url="https://git.example.com/org/isms",
                  edit_uri="edit/main/docs/",
                  theme={"name": "material", "features": ["content.action.edit"]})
-    warnings = mkdocs_build(root / "mkdocs.yml", expected=[OVERDUE_WARNING])
-    assert any("warning overdue" in w for w in warnings)
+    mkdocs_build(root / "mkdocs.yml")
     return root / "site"
 
 

@@ -41,20 +41,26 @@ def test_broken_finding_fails_the_build_naming_file_and_line(tmp_path: Path) -> 
                 "without evidence")
     assert expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+    assert "CAPA-2026-010.md:25: warning overdue" in result.stderr  # printed, not fatal
     validate = run_capa("validate", "--today", TODAY, cwd=root)
     assert expected in validate.stdout
 
 
 def test_properdocs_runs_the_plugin(tmp_path: Path) -> None:
     root = repo_with(tmp_path, sample_register)
-    write_config(root, {"rules": {"overdue": "off"}})
+    write_config(root)
     result = _run("properdocs", "build", "--strict", "-f", "mkdocs.yml", cwd=root)
     assert result.returncode == 0, result.stderr
+    assert "warning overdue" in result.stderr  # the register's state, reported, not fatal
     site = root / "site"
     finding_page = Page(site / "findings/CAPA-2026-004/index.html")
     assert "Supplier security assessments" in finding_page.content().text
     copied = site / "files/register/evidence/CAPA-2026-004/checklist.txt"
     assert sha256(copied) == sha256(root / "register/evidence/CAPA-2026-004/checklist.txt")
+    # A rule raised to `error` in the block stops the build.
+    write_config(root, {"rules": {"overdue": "error"}})
+    result = _run("properdocs", "build", "-f", "mkdocs.yml", cwd=root)
+    assert result.returncode != 0 and "error overdue" in result.stderr
 
 
 def test_zensical_builds_the_rendered_register(tmp_path: Path) -> None:
