@@ -8,6 +8,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -217,3 +218,29 @@ def test_hook_sees_duplicates_outside_the_changed_files(hook_repo: Path) -> None
     write_finding(hook_repo / "register", finding(), folder="archive")
     result = _run_hook(hook_repo, ["register/archive/CAPA-2026-004.md"])
     assert result.returncode == 1 and "id-duplicate" in result.stdout
+
+
+def test_hook_through_pre_commit(hook_repo: Path, tmp_path: Path) -> None:
+    """The real pre-commit installs the hook from this repository's last commit and runs
+    it (needs the `pre-commit` package and the package registry; about 30 s)."""
+    pre_commit = shutil.which("pre-commit", path=str(Path(sys.executable).parent))
+    if pre_commit is None:
+        pytest.skip("pre-commit is not installed (pip install pre-commit)")
+    rev = git(ROOT, "rev-parse", "HEAD").strip()
+    (hook_repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {ROOT}\n    rev: {rev}\n    hooks:\n      - id: capa-validate\n")
+    git(hook_repo, "add", ".pre-commit-config.yaml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+
+    def run(*files: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([pre_commit, "run", "capa-validate", "--files", *files],
+                              cwd=hook_repo, env=env, capture_output=True, text=True,
+                              timeout=600)
+
+    good = run("register/2026/CAPA-2026-004.md", "docs/notes.md")
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert re.search(r"capa validate\.+Passed", good.stdout)
+    bad = run("register/2026/CAPA-2026-005.md", "docs/notes.md")
+    assert bad.returncode == 1
+    assert re.search(r"capa validate\.+Failed", bad.stdout) and "closure-evidence" in bad.stdout
