@@ -22,7 +22,6 @@ import os
 import posixpath
 import re
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,6 +37,19 @@ from .config import (
     settings_from_mapping,
 )
 from .frontmatter import LoadError, decode, load_text
+from .gittree import (
+    SYMLINK,
+    DiffError,
+    Entry,
+    cat_blobs,
+    changed_paths,
+    git,
+    ls_tree,
+    materialise,
+    memory_dir,
+    merge_base,
+    resolve_commit,
+)
 from .model import OFF, Finding, KeyPath, Problem
 from .rules import DIFF_RULES
 from .validate import display_path, validate
@@ -45,11 +57,6 @@ from .validate import display_path, validate
 # Lower index, more serious: lowering severity moves right.
 SEVERITY_ORDER = ("major", "minor", "observation", "ofi", "conformity")
 OPEN_STATUSES = ("open", "in-progress")
-_SYMLINK = "120000"
-
-
-class DiffError(ConfigError):
-    """BASE or HEAD cannot be compared (unknown ref, shallow clone); the CLI exits 2."""
 
 
 @dataclass(frozen=True)
@@ -77,122 +84,11 @@ class DiffResult:
 
 
 @dataclass
-class _Entry:
-    mode: str
-    sha: str
-
-
-@dataclass
 class _Side:
     """One commit's view of a few findings: parsed data (None when unreadable) by path."""
 
     data: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     raw: dict[str, bytes] = field(default_factory=dict)
-
-
-# --- git, in bulk ---------------------------------------------------------------------
-
-def _git(root: Path, *args: str, data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(["git", "-C", str(root), *args], input=data,
-                              capture_output=True, check=False)
-    except OSError as exc:
-        raise DiffError(f"cannot run git: {exc}") from None
-
-
-def _is_shallow(root: Path) -> bool:
-    result = _git(root, "rev-parse", "--is-shallow-repository")
-    return result.stdout.strip() == b"true"
-
-
-_FETCH_HINT = ("the clone is shallow and lacks that history: fetch the full history "
-               "(actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow` and "
-               "`git fetch origin <base-branch>`), then run capa diff again")
-
-
-def resolve_commit(root: Path, ref: str, role: str) -> str:
-    """The commit ``ref`` names, or a DiffError that says how to get it."""
-    if not ref or ref.startswith("-"):
-        raise DiffError(f"{role}: not a git revision: {ref!r}")
-    result = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    if result.returncode == 0:
-        return result.stdout.decode().strip()
-    if _is_shallow(root):
-        raise DiffError(f"{role} {ref!r} is not in this repository: {_FETCH_HINT}")
-    raise DiffError(f"{role} {ref!r} is not a commit in this repository; check the name, or "
-                    "fetch it first (e.g. `git fetch origin main`)")
-
-
-def _merge_base(root: Path, base: str, head: str, base_ref: str) -> str:
-    result = _git(root, "merge-base", base, head)
-    if result.returncode == 0:
-        return result.stdout.decode().strip()
-    if _is_shallow(root):
-        raise DiffError(f"BASE {base_ref!r} and HEAD share no commit in this clone: "
-                        f"{_FETCH_HINT}")
-    raise DiffError(f"BASE {base_ref!r} and HEAD have no common history; compare a branch "
-                    "with the branch it was made from")
-
-
-def _ls_tree(root: Path, commit: str, folder: str = "") -> dict[str, _Entry]:
-    """Every file (blob or symlink) under ``folder`` at ``commit``: one git call."""
-    args = ["ls-tree", "-r", "-z", "--full-tree", commit]
-    if folder:
-        args += ["--", folder]
-    result = _git(root, *args)
-    if result.returncode != 0:
-        raise DiffError(f"git ls-tree {commit} failed: {result.stderr.decode().strip()}")
-    entries: dict[str, _Entry] = {}
-    for record in result.stdout.split(b"\0"):
-        if not record:
-            continue
-        meta, _, path = record.partition(b"\t")
-        mode, kind, sha = meta.decode().split()
-        if kind == "blob":
-            entries[path.decode("utf-8", "surrogateescape")] = _Entry(mode, sha)
-    return entries
-
-
-def _cat_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
-    """The contents of many blobs through one ``git cat-file --batch`` process."""
-    unique = list(dict.fromkeys(shas))
-    if not unique:
-        return {}
-    result = _git(root, "cat-file", "--batch", data=("\n".join(unique) + "\n").encode())
-    out, pos, blobs = result.stdout, 0, {}
-    for sha in unique:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        pos = end + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        blobs[sha] = out[pos : pos + size]
-        pos += size + 1
-    return blobs
-
-
-def _changed_paths(root: Path, base: str, head: str | None) -> dict[str, str]:
-    """Path -> A, M or D from BASE to HEAD (a commit, or the working tree with its
-    untracked, not ignored, files)."""
-    args = ["diff", "--name-status", "-z", "--no-renames", "--no-ext-diff", base]
-    if head is not None:
-        args.append(head)
-    result = _git(root, *args, "--")
-    if result.returncode != 0:
-        raise DiffError(f"git diff failed: {result.stderr.decode().strip()}")
-    fields = result.stdout.split(b"\0")
-    changed: dict[str, str] = {}
-    for status, path in zip(fields[0::2], fields[1::2], strict=False):
-        if status:
-            letter = status.decode()[0]
-            changed[path.decode("utf-8", "surrogateescape")] = "M" if letter == "T" else letter
-    if head is None:
-        untracked = _git(root, "ls-files", "-z", "--others", "--exclude-standard")
-        for path in untracked.stdout.split(b"\0"):
-            if path:
-                changed[path.decode("utf-8", "surrogateescape")] = "A"
-    return changed
 
 
 # --- settings from BASE ---------------------------------------------------------------
@@ -215,7 +111,7 @@ def base_settings(root: Path, base: str, base_ref: str, config_rel: str | None) 
     """Settings from BASE's own mkdocs.yml (or the defaults when BASE has none)."""
     candidates = [config_rel] if config_rel else list(CONFIG_NAMES)
     for rel in candidates:
-        result = _git(root, "cat-file", "blob", f"{base}:{rel}")
+        result = git(root, "cat-file", "blob", f"{base}:{rel}")
         if result.returncode == 0:
             where = f"{base_ref}:{rel}"
             block = plugin_block_from_text(result.stdout, where)
@@ -299,6 +195,12 @@ def _evidence_target(finding_rel: str, written: Any) -> str | None:
         return None
     target = posixpath.normpath(posixpath.join(posixpath.dirname(finding_rel), written))
     return None if target == ".." or target.startswith("../") else target
+
+
+def _evidence_paths(finding_rel: str, raw: bytes) -> list[str]:
+    targets = (_evidence_target(finding_rel, item.get("path"))
+               for item in _evidence_items(_parse(raw)))
+    return [target for target in targets if target]
 
 
 def _date(value: Any) -> dt.date | None:
@@ -427,97 +329,20 @@ def _evidence_line(item: dict[str, Any]) -> str:
     return f"{where} ({description})" if description else str(where)
 
 
-# --- HEAD as a commit: a private copy of what validation reads ------------------------
-
-def _materialise(root: Path, tree: dict[str, _Entry], findings: list[str], register: str,
-                 evidence: str, into: Path) -> dict[str, bytes]:
-    """Write HEAD's changed findings, the files their evidence names, and empty stand-ins
-    for every other finding (register-wide rules read only their names) under ``into``.
-
-    Symlinks stay symlinks, so a link that leaves the repository still resolves outside
-    the copy and is refused exactly as it would be in a checkout.
-    """
-    wanted = set(findings)
-    blobs = _cat_blobs(root, [tree[p].sha for p in findings])
-    contents = {path: blobs.get(tree[path].sha, b"") for path in findings}
-    evidence_paths: list[str] = []
-    for path, raw in contents.items():
-        _write(into, path, raw)
-        for item in _evidence_items(_parse(raw)):
-            target = _evidence_target(path, item.get("path"))
-            if target:
-                evidence_paths.append(target)
-    stand_ins = [p for p in tree if p not in wanted and _finding_path(p, register, evidence)]
-    for folder in {posixpath.dirname(p) for p in stand_ins}:
-        os.makedirs(os.path.join(into, folder), exist_ok=True)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-    for path in stand_ins:
-        os.close(os.open(os.path.join(into, path), flags, 0o644))
-    links = _cat_blobs(root, [e.sha for e in tree.values() if e.mode == _SYMLINK])
-    targets = {sha: os.fsdecode(raw) for sha, raw in links.items()}
-    pending = {p: tree[p] for p in _expand_links(evidence_paths, tree, targets)}
-    blobs = _cat_blobs(root, [entry.sha for entry in pending.values()])
-    for path, entry in pending.items():
-        raw = blobs.get(entry.sha, b"")
-        if entry.mode == _SYMLINK:
-            target = into / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if not target.is_symlink() and not target.exists():
-                os.symlink(os.fsdecode(raw), target)
-        elif path not in wanted:
-            _write(into, path, raw)
-    return contents
-
-
-def _expand_links(paths: list[str], tree: dict[str, _Entry],
-                  targets: dict[str, str]) -> list[str]:
-    """The tree entries a path needs: itself, and every symlink met on the way, followed."""
-    needed: list[str] = []
-    queue = list(paths)
-    seen: set[str] = set()
-    while queue and len(seen) < 10_000:
-        path = queue.pop()
-        if path in seen or path.startswith("../") or path == "..":
-            continue
-        seen.add(path)
-        parts = path.split("/")
-        for end in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:end])
-            entry = tree.get(prefix)
-            if entry is None:
-                continue
-            needed.append(prefix)
-            if entry.mode == _SYMLINK:
-                # The link's target is in the same tree, so follow it to the real file.
-                target = targets.get(entry.sha)
-                if target is not None:
-                    rest = "/".join(parts[end:])
-                    joined = posixpath.join(posixpath.dirname(prefix), target, rest)
-                    queue.append(posixpath.normpath(joined))
-            break
-    return list(dict.fromkeys(needed))
-
-
-def _write(into: Path, rel: str, raw: bytes) -> None:
-    target = into / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(raw)
-
-
 # --- the whole run --------------------------------------------------------------------
 
 def diff_register(base_ref: str, head_ref: str | None, today: dt.date, *,
                   cwd: Path | None = None, config: Path | None = None) -> DiffResult:
     """Compare the register at BASE (merge base) with HEAD (a commit or the working tree)."""
     cwd = (cwd or Path.cwd()).resolve()
-    top = _git(cwd, "rev-parse", "--show-toplevel")
+    top = git(cwd, "rev-parse", "--show-toplevel")
     if top.returncode != 0:
         raise DiffError("capa diff needs a git repository; run it inside one")
     root = Path(os.fsdecode(top.stdout.strip())).resolve()
     base = resolve_commit(root, base_ref, "BASE")
     head = resolve_commit(root, head_ref, "HEAD") if head_ref else None
     head_commit = head or resolve_commit(root, "HEAD", "HEAD")
-    fork = _merge_base(root, base, head_commit, base_ref)
+    fork = merge_base(root, base, head_commit, base_ref)
 
     config_rel = _config_rel(root, cwd, config)
     settings = base_settings(root, base, base_ref, config_rel)
@@ -525,7 +350,7 @@ def diff_register(base_ref: str, head_ref: str | None, today: dt.date, *,
     evidence = _rel_folder(settings.evidence_dir, root)
     judge = _Judge(settings, cwd, root)
 
-    changed = _changed_paths(root, fork, head)
+    changed = changed_paths(root, fork, head)
     for path in sorted(changed):
         reason = _gate_reason(path)
         if reason:
@@ -534,7 +359,7 @@ def diff_register(base_ref: str, head_ref: str | None, today: dt.date, *,
                          "judged; it needs review by the register's code owners")
     _gate_config(root, fork, head, config_rel, changed, judge)
 
-    base_tree = _ls_tree(root, fork, register)
+    base_tree = ls_tree(root, fork, register)
     findings = {p: s for p, s in changed.items() if _finding_path(p, register, evidence)}
     old_paths = [p for p, s in findings.items() if s in ("M", "D")]
     new_paths = [p for p, s in findings.items() if s in ("A", "M")]
@@ -578,14 +403,14 @@ def _gate_config(root: Path, fork: str, head: str | None, config_rel: str | None
     rel = config_rel or "mkdocs.yml"
     if rel not in changed:
         return
-    old = _git(root, "cat-file", "blob", f"{fork}:{rel}")
+    old = git(root, "cat-file", "blob", f"{fork}:{rel}")
     if head is None:
         try:
             new_raw = (root / rel).read_bytes()
         except OSError:
             new_raw = None
     else:
-        result = _git(root, "cat-file", "blob", f"{head}:{rel}")
+        result = git(root, "cat-file", "blob", f"{head}:{rel}")
         new_raw = result.stdout if result.returncode == 0 else None
 
     def block(raw: bytes | None) -> Any:
@@ -603,10 +428,10 @@ def _gate_config(root: Path, fork: str, head: str | None, config_rel: str | None
                      "needs review by the register's code owners")
 
 
-def _read_side(root: Path, tree: dict[str, _Entry], paths: list[str]) -> _Side:
+def _read_side(root: Path, tree: dict[str, Entry], paths: list[str]) -> _Side:
     side = _Side()
     present = [p for p in paths if p in tree]
-    blobs = _cat_blobs(root, [tree[p].sha for p in present])
+    blobs = cat_blobs(root, [tree[p].sha for p in present])
     for path in present:
         raw = blobs.get(tree[path].sha, b"")
         side.raw[path] = raw
@@ -614,7 +439,7 @@ def _read_side(root: Path, tree: dict[str, _Entry], paths: list[str]) -> _Side:
     return side
 
 
-def _evidence_touched(root: Path, fork: str, base_tree: dict[str, _Entry],
+def _evidence_touched(root: Path, fork: str, base_tree: dict[str, Entry],
                       changed: dict[str, str], register: str, evidence: str,
                       already: set[str]) -> dict[str, tuple[str, str, dict[str, Any]]]:
     """Unchanged findings whose evidence file was changed or deleted: finding path ->
@@ -628,13 +453,13 @@ def _evidence_touched(root: Path, fork: str, base_tree: dict[str, _Entry],
     args = ["grep", "-l", "-z", "-F"]
     for name in names:
         args += ["-e", name]
-    result = _git(root, *args, fork, "--", register or ".")
+    result = git(root, *args, fork, "--", register or ".")
     candidates = []
     for record in result.stdout.split(b"\0"):
         path = record.decode("utf-8", "surrogateescape").partition(":")[2]
         if path and path not in already and _finding_path(path, register, evidence):
             candidates.append(path)
-    blobs = _cat_blobs(root, [base_tree[p].sha for p in candidates if p in base_tree])
+    blobs = cat_blobs(root, [base_tree[p].sha for p in candidates if p in base_tree])
     hits: dict[str, tuple[str, str, dict[str, Any]]] = {}
     for path in candidates:
         if path not in base_tree:
@@ -670,28 +495,24 @@ def _validate_head(root: Path, head: str | None, settings: Settings, paths: list
         result = validate(settings, root, today, [root / p for p in present], cwd=cwd,
                           workers=1, history={p: today for p in present})
         return {f.rel: f for f in result.findings}, raw, result.problems, result.notes
-    scratch = Path(tempfile.mkdtemp(prefix="capa-diff-", dir=_memory_dir())).resolve()
+    scratch = Path(tempfile.mkdtemp(prefix="capa-diff-", dir=memory_dir())).resolve()
     try:
-        tree = _ls_tree(root, head)
-        present = [p for p in paths if p in tree and tree[p].mode != _SYMLINK]
-        raw = _materialise(root, tree, present, register, evidence, scratch)
+        tree = ls_tree(root, head)
+        present = [p for p in paths if p in tree and tree[p].mode != SYMLINK]
+        wanted = set(present)
+        stand_ins = [p for p in tree
+                     if p not in wanted and _finding_path(p, register, evidence)]
+        raw = materialise(root, tree, present, stand_ins, _evidence_paths, scratch)
         moved = dataclasses.replace(
             settings, base_dir=scratch / _rel_folder(settings.base_dir, root))
         # A file the change touched last changed at HEAD at the latest: never stale here.
-        when = _git(root, "show", "-s", "--format=%cs", head).stdout.decode().strip()
+        when = git(root, "show", "-s", "--format=%cs", head).stdout.decode().strip()
         history = {p: dt.date.fromisoformat(when) for p in present} if when else {}
         result = validate(moved, scratch, today, [scratch / p for p in present],
                           cwd=scratch / _rel_folder(cwd, root), workers=1, history=history)
         return {f.rel: f for f in result.findings}, raw, result.problems, result.notes
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _memory_dir() -> str | None:
-    """A RAM-backed temporary folder where there is one: the copy of HEAD writes one empty
-    stand-in per finding, which costs seconds on some disks and milliseconds in memory."""
-    shm = "/dev/shm"
-    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
 
 
 def _judge_pairs(judge: _Judge, changed: dict[str, str], old_side: _Side,

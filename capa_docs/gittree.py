@@ -1,0 +1,213 @@
+"""Reading a repository's commits in bulk, without a checkout.
+
+`capa diff` needs a few files from two commits of a register that may hold 10,000
+findings and years of history. One ``git ls-tree`` lists a tree and one
+``git cat-file --batch`` process returns every blob asked for: a subprocess per file
+would cost seconds. Nothing here writes to the user's work tree or index.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import subprocess
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import ConfigError
+
+SYMLINK = "120000"
+
+
+class DiffError(ConfigError):
+    """BASE or HEAD cannot be compared (unknown ref, shallow clone); the CLI exits 2."""
+
+
+@dataclass
+class Entry:
+    mode: str
+    sha: str
+
+
+def git(root: Path, *args: str,
+        data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", "-C", str(root), *args], input=data,
+                              capture_output=True, check=False)
+    except OSError as exc:
+        raise DiffError(f"cannot run git: {exc}") from None
+
+
+def is_shallow(root: Path) -> bool:
+    result = git(root, "rev-parse", "--is-shallow-repository")
+    return result.stdout.strip() == b"true"
+
+
+_FETCH_HINT = ("the clone is shallow and lacks that history: fetch the full history "
+               "(actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow` and "
+               "`git fetch origin <base-branch>`), then run capa diff again")
+
+
+def resolve_commit(root: Path, ref: str, role: str) -> str:
+    """The commit ``ref`` names, or a DiffError that says how to get it."""
+    if not ref or ref.startswith("-"):
+        raise DiffError(f"{role}: not a git revision: {ref!r}")
+    result = git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if result.returncode == 0:
+        return result.stdout.decode().strip()
+    if is_shallow(root):
+        raise DiffError(f"{role} {ref!r} is not in this repository: {_FETCH_HINT}")
+    raise DiffError(f"{role} {ref!r} is not a commit in this repository; check the name, or "
+                    "fetch it first (e.g. `git fetch origin main`)")
+
+
+def merge_base(root: Path, base: str, head: str, base_ref: str) -> str:
+    result = git(root, "merge-base", base, head)
+    if result.returncode == 0:
+        return result.stdout.decode().strip()
+    if is_shallow(root):
+        raise DiffError(f"BASE {base_ref!r} and HEAD share no commit in this clone: "
+                        f"{_FETCH_HINT}")
+    raise DiffError(f"BASE {base_ref!r} and HEAD have no common history; compare a branch "
+                    "with the branch it was made from")
+
+
+def ls_tree(root: Path, commit: str, folder: str = "") -> dict[str, Entry]:
+    """Every file (blob or symlink) under ``folder`` at ``commit``: one git call."""
+    args = ["ls-tree", "-r", "-z", "--full-tree", commit]
+    if folder:
+        args += ["--", folder]
+    result = git(root, *args)
+    if result.returncode != 0:
+        raise DiffError(f"git ls-tree {commit} failed: {result.stderr.decode().strip()}")
+    entries: dict[str, Entry] = {}
+    for record in result.stdout.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        mode, kind, sha = meta.decode().split()
+        if kind == "blob":
+            entries[path.decode("utf-8", "surrogateescape")] = Entry(mode, sha)
+    return entries
+
+
+def cat_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
+    """The contents of many blobs through one ``git cat-file --batch`` process."""
+    unique = list(dict.fromkeys(shas))
+    if not unique:
+        return {}
+    result = git(root, "cat-file", "--batch", data=("\n".join(unique) + "\n").encode())
+    out, pos, blobs = result.stdout, 0, {}
+    for sha in unique:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        blobs[sha] = out[pos : pos + size]
+        pos += size + 1
+    return blobs
+
+
+def changed_paths(root: Path, base: str, head: str | None) -> dict[str, str]:
+    """Path -> A, M or D from BASE to HEAD (a commit, or the working tree with its
+    untracked, not ignored, files)."""
+    args = ["diff", "--name-status", "-z", "--no-renames", "--no-ext-diff", base]
+    if head is not None:
+        args.append(head)
+    result = git(root, *args, "--")
+    if result.returncode != 0:
+        raise DiffError(f"git diff failed: {result.stderr.decode().strip()}")
+    fields = result.stdout.split(b"\0")
+    changed: dict[str, str] = {}
+    for status, path in zip(fields[0::2], fields[1::2], strict=False):
+        if status:
+            letter = status.decode()[0]
+            changed[path.decode("utf-8", "surrogateescape")] = "M" if letter == "T" else letter
+    if head is None:
+        untracked = git(root, "ls-files", "-z", "--others", "--exclude-standard")
+        for path in untracked.stdout.split(b"\0"):
+            if path:
+                changed[path.decode("utf-8", "surrogateescape")] = "A"
+    return changed
+
+
+def materialise(root: Path, tree: dict[str, Entry], findings: list[str], stand_ins: list[str],
+                 evidence_of: Callable[[str, bytes], list[str]], into: Path) -> dict[str, bytes]:
+    """Write a commit's ``findings``, the files their evidence names (``evidence_of`` reads
+    them from a finding's path and bytes), and empty ``stand_ins`` for every other finding
+    (register-wide rules read only their names) under ``into``; return the findings' bytes.
+
+    Symlinks stay symlinks, so a link that leaves the repository still resolves outside
+    the copy and is refused exactly as it would be in a checkout.
+    """
+    wanted = set(findings)
+    blobs = cat_blobs(root, [tree[p].sha for p in findings])
+    contents = {path: blobs.get(tree[path].sha, b"") for path in findings}
+    evidence_paths: list[str] = []
+    for path, raw in contents.items():
+        _write(into, path, raw)
+        evidence_paths.extend(evidence_of(path, raw))
+    for folder in {posixpath.dirname(p) for p in stand_ins}:
+        os.makedirs(os.path.join(into, folder), exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    for path in stand_ins:
+        os.close(os.open(os.path.join(into, path), flags, 0o644))
+    links = cat_blobs(root, [e.sha for e in tree.values() if e.mode == SYMLINK])
+    targets = {sha: os.fsdecode(raw) for sha, raw in links.items()}
+    pending = {p: tree[p] for p in _expand_links(evidence_paths, tree, targets)}
+    blobs = cat_blobs(root, [entry.sha for entry in pending.values()])
+    for path, entry in pending.items():
+        raw = blobs.get(entry.sha, b"")
+        if entry.mode == SYMLINK:
+            target = into / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.is_symlink() and not target.exists():
+                os.symlink(os.fsdecode(raw), target)
+        elif path not in wanted:
+            _write(into, path, raw)
+    return contents
+
+
+def _expand_links(paths: list[str], tree: dict[str, Entry],
+                  targets: dict[str, str]) -> list[str]:
+    """The tree entries a path needs: itself, and every symlink met on the way, followed."""
+    needed: list[str] = []
+    queue = list(paths)
+    seen: set[str] = set()
+    while queue and len(seen) < 10_000:
+        path = queue.pop()
+        if path in seen or path.startswith("../") or path == "..":
+            continue
+        seen.add(path)
+        parts = path.split("/")
+        for end in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:end])
+            entry = tree.get(prefix)
+            if entry is None:
+                continue
+            needed.append(prefix)
+            if entry.mode == SYMLINK:
+                # The link's target is in the same tree, so follow it to the real file.
+                target = targets.get(entry.sha)
+                if target is not None:
+                    rest = "/".join(parts[end:])
+                    joined = posixpath.join(posixpath.dirname(prefix), target, rest)
+                    queue.append(posixpath.normpath(joined))
+            break
+    return list(dict.fromkeys(needed))
+
+
+def _write(into: Path, rel: str, raw: bytes) -> None:
+    target = into / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(raw)
+
+
+def memory_dir() -> str | None:
+    """A RAM-backed temporary folder where there is one: the copy of HEAD writes one empty
+    stand-in per finding, which costs seconds on some disks and milliseconds in memory."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
