@@ -21,9 +21,10 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
 
 from .config import ConfigError, Settings, repository_root, resolve_today, settings_from_mapping
-from .render import INDEX, NAV_PAGES, Rendered, build_site
+from .render import INDEX, NAV_PAGES, Rendered, build_site, restore_blocks
 
 log = get_plugin_logger(__name__)
 
@@ -78,6 +79,7 @@ class CapaPlugin(BasePlugin[CapaConfig]):
         self.settings: Settings | None = None
         self.repo_root: Path | None = None
         self.rendered: Rendered | None = None
+        self.blocks: dict[str, list[str]] = {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
@@ -115,6 +117,7 @@ class CapaPlugin(BasePlugin[CapaConfig]):
             raise PluginError(f"capa: the register has {len(errors)} error"
                               f"{'s' if len(errors) != 1 else ''}:\n{lines}")
         self.rendered = rendered = build.rendered
+        self.blocks = {}
         docs_dir = Path(config.docs_dir).resolve()
         for uri, page in rendered.pages.items():
             if uri != INDEX and files.get_file_from_path(uri) is not None:
@@ -122,7 +125,8 @@ class CapaPlugin(BasePlugin[CapaConfig]):
                                   "the plugin generates; rename or remove it")
             inclusion = (InclusionLevel.UNDEFINED if page.in_nav
                          else InclusionLevel.NOT_IN_NAV)
-            file = File.generated(config, uri, content=page.text, inclusion=inclusion)
+            text, self.blocks[uri] = page.split()
+            file = File.generated(config, uri, content=text, inclusion=inclusion)
             if page.edit_path is not None:
                 file.edit_uri = _edit_uri(repo_root / page.edit_path, docs_dir)
             files.append(file)
@@ -131,6 +135,12 @@ class CapaPlugin(BasePlugin[CapaConfig]):
         for uri, source in rendered.files.items():
             files.append(File.generated(config, uri, abs_src_path=str(source)))
         return files
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
+                        files: Files) -> str | None:
+        """Put back the HTML blocks the Markdown processor did not need to parse."""
+        blocks = self.blocks.get(page.file.src_uri)
+        return restore_blocks(html, blocks) if blocks else html
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         """Without an explicit nav, put Home, Register, Management review, Clauses first."""

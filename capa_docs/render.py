@@ -16,7 +16,6 @@ import datetime as dt
 import html
 import io
 import json
-import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -91,17 +90,14 @@ def relative_url(from_uri: str, to_uri: str, links: str) -> str:
     ``directory`` and ``html`` give the final URLs MkDocs publishes (MkDocs leaves links in
     raw HTML alone); ``source`` links source files (``../register.md``), as Markdown links
     are written, for generators that rewrite them, as Zensical does even in raw HTML.
+    Every link climbs to the site root and back down: no path arithmetic per link, which
+    matters at 10,000 pages with a dozen links each.
     """
     if links == "source":
-        rel = posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
-        return rel
+        return "../" * from_uri.count("/") + to_uri
     directory_urls = links == "directory"
-    target = page_url(to_uri, directory_urls)
-    base = posixpath.dirname(page_url(from_uri, directory_urls)) or "."
-    rel = posixpath.relpath(target or ".", base)
-    if (target == "" or target.endswith("/")) and not rel.endswith("/"):
-        rel = "./" if rel == "." else rel + "/"
-    return rel
+    rel = "../" * page_url(from_uri, directory_urls).count("/") + page_url(to_uri, directory_urls)
+    return rel or "./"
 
 
 @dataclass
@@ -112,6 +108,30 @@ class Page:
     text: str
     in_nav: bool = False
     edit_path: str | None = None
+
+    def split(self) -> tuple[str, list[str]]:
+        """The Markdown with each HTML block replaced by a placeholder comment, and the
+        blocks: a generator that runs plugins can skip parsing the HTML (most of a page)
+        with its Markdown processor and put the blocks back into the converted page."""
+        blocks: list[str] = []
+
+        def stash(match: re.Match[str]) -> str:
+            blocks.append(match.group(0))
+            return f"<!-- capa-block {len(blocks) - 1} -->"
+
+        return _BLOCK.sub(stash, self.text), blocks
+
+
+# A top-level block of our templates: from a line opening `<div class="capa"` (or
+# `"capa ...`) to the first line that is exactly `</div>`. Finding text cannot forge
+# either line: its newlines are rendered as `&#10;`.
+_BLOCK = re.compile(r'^<div class="capa[ "].*?^</div>$', re.MULTILINE | re.DOTALL)
+_PLACEHOLDER = re.compile(r"<!-- capa-block (\d+) -->")
+
+
+def restore_blocks(html_text: str, blocks: list[str]) -> str:
+    """Put the HTML blocks back where ``Page.split`` left placeholders."""
+    return _PLACEHOLDER.sub(lambda m: blocks[int(m.group(1))], html_text)
 
 
 @dataclass

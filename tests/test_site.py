@@ -96,9 +96,10 @@ def test_whys_are_numbered_and_related_go_both_ways(site: Path) -> None:
     facts = " ".join(e.text for e in finding.find_all("dd"))
     assert "CAPA-2025-019" in facts and "CAPA-2026-010" in facts
     links = {a.attrs.get("href") for a in finding.find_all("a")}
-    assert "../CAPA-2025-019/" in links and "../CAPA-2026-010/" in links
+    assert "../../findings/CAPA-2025-019/" in links
+    assert "../../findings/CAPA-2026-010/" in links
     older = page(site, "findings/CAPA-2025-019")
-    assert "../CAPA-2026-004/" in {a.attrs.get("href") for a in older.find_all("a")}
+    assert "../../findings/CAPA-2026-004/" in {a.attrs.get("href") for a in older.find_all("a")}
 
 
 def test_corrective_actions_table_marks_overdue(site: Path) -> None:

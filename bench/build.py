@@ -1,0 +1,165 @@
+"""How much the capa plugin adds to a site build: N generated findings against N pages.
+
+For each N, in one run: a git repository holding N finding files (a third closed with an
+evidence file) built with the plugin, and a bare site of N hand-written Markdown pages
+saying the same things (same theme, pages not in the nav, same evidence files), built
+without it. Both are `mkdocs build` in a fresh process, timed end to end. Target: the
+ratio stays at or below 1.15, and time grows linearly with N.
+
+    python bench/build.py            # N = 1000 and 5000
+    python bench/build.py 200 1000   # other sizes
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+SEVERITIES = ("major", "minor", "observation", "ofi")
+OWNERS = ("Jane Smith", "Sam Ops", "Lukas Meyer", "Aisha Rahman", "B. Reviewer")
+CLAUSES = ("5.2", "6.1.2", "7.2", "8.1", "9.2", "A.5.15", "A.5.19", "A.8.13", "A.8.32")
+EPOCH = "1795824000"  # 2026-11-28
+MKDOCS = str(Path(sys.executable).parent / "mkdocs")
+NARRATIVE = ("Found during the {month} internal audit of the {area} process. The auditor "
+             "sampled twelve records and found the gap described above.\n\nThe owner agreed "
+             "the actions below with the ISMS steering group.\n")
+
+
+def finding(i: int) -> tuple[dict, str, bool]:
+    """The i-th finding's fields, narrative, and whether it is closed with evidence."""
+    fid = f"CAPA-2026-{i:05d}"
+    severity = SEVERITIES[i % len(SEVERITIES)]
+    closed = i % 3 == 0
+    owner = OWNERS[i % len(OWNERS)]
+    raised = f"2026-{1 + i % 9:02d}-{1 + i % 27:02d}"
+    fields = {
+        "id": fid, "title": f"Finding number {i}: records not kept for process {i % 40}",
+        "severity": severity, "status": "closed" if closed else "in-progress",
+        "source": "internal-audit", "raised": raised, "raised_by": "A. Auditor",
+        "requirement": {"standard": "ISO/IEC 27001:2022 7.5.3",
+                        "procedure": f"PRC-DOC-{i % 12:02d} section 4"},
+        "clauses": [CLAUSES[i % len(CLAUSES)], CLAUSES[(i + 1 + i // 9) % len(CLAUSES)]]
+        if (i + 1 + i // 9) % len(CLAUSES) != i % len(CLAUSES) else [CLAUSES[i % len(CLAUSES)]],
+        "owner": owner,
+        "root_cause": {"method": "5-whys",
+                       "whys": ["Records were not filed.", "The filing step has no owner.",
+                                "The procedure does not name one."],
+                       "cause": "The procedure assigns no owner to the filing step.",
+                       "category": "ownership"},
+        "extent": "Checked the other eleven processes; none had the same gap.",
+        "correction": {"action": "Filed the missing records.", "completed": raised},
+        "corrective_actions": [{"action": "Name an owner for the filing step in the procedure.",
+                                "owner": owner, "due": "2026-12-20",
+                                **({"completed": "2026-11-20"} if closed else {})}],
+    }
+    if closed:
+        fields["closure"] = {
+            "closed": "2026-11-25",
+            "evidence": [{"path": f"../evidence/{fid}/record.txt",
+                          "description": "The filed record"}],
+            "effectiveness": {"reviewed": "2026-11-24", "by": "Internal Audit",
+                              "result": "effective", "method": "Re-sampled ten records."}}
+    narrative = NARRATIVE.format(month=raised[5:7], area=f"area {i % 17}")
+    return fields, narrative, closed
+
+
+def page(fields: dict, narrative: str, closed: bool) -> str:
+    """The same finding as a person would write it as a plain Markdown page."""
+    f = fields
+    lines = [f"# {f['id']}: {f['title']}", "",
+             f"**{f['severity']}** · **{f['status']}** · {f['source']} · raised {f['raised']} "
+             f"by {f['raised_by']} · owner {f['owner']}", "",
+             "## Requirement", "", f"- Standard: {f['requirement']['standard']}",
+             f"- Procedure: {f['requirement']['procedure']}",
+             f"- Clauses: {', '.join(f['clauses'])}", "", "## Root cause", ""]
+    lines += [f"{n}. {why}" for n, why in enumerate(f["root_cause"]["whys"], 1)]
+    lines += ["", f"Cause: {f['root_cause']['cause']} ({f['root_cause']['category']})", "",
+              f"Extent: {f['extent']}", "", "## Correction", "",
+              f"{f['correction']['action']} Completed {f['correction']['completed']}.", "",
+              "## Corrective actions", "", "| Action | Owner | Due | Completed |",
+              "|---|---|---|---|"]
+    lines += [f"| {a['action']} | {a['owner']} | {a['due']} | {a.get('completed', '')} |"
+              for a in f["corrective_actions"]]
+    if closed:
+        c = f["closure"]
+        lines += ["", "## Closure", "", f"Closed {c['closed']}.", "",
+                  f"- [record.txt](../evidence/{f['id']}/record.txt): The filed record", "",
+                  f"Effectiveness: {c['effectiveness']['result']}, reviewed "
+                  f"{c['effectiveness']['reviewed']} by {c['effectiveness']['by']}."]
+    lines += ["", "## Narrative", "", narrative]
+    return "\n".join(lines)
+
+
+THEME = "site_name: Bench\ntheme:\n  name: material\nplugins:\n  - search\n"
+
+
+def make_plugin_site(root: Path, n: int) -> None:
+    register = root / "register"
+    for i in range(n):
+        fields, narrative, closed = finding(i)
+        target = register / "2026" / f"{fields['id']}.md"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(f"---\n{yaml.safe_dump(fields, sort_keys=False)}---\n{narrative}")
+        if closed:
+            evidence = register / "evidence" / fields["id"] / "record.txt"
+            evidence.parent.mkdir(parents=True, exist_ok=True)
+            evidence.write_text(f"Record for {fields['id']}\n")
+    (root / "docs").mkdir()
+    (root / "mkdocs.yml").write_text(THEME + "  - capa\n")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
+           "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "register"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True)
+
+
+def make_bare_site(root: Path, n: int) -> None:
+    docs = root / "docs"
+    for i in range(n):
+        fields, narrative, closed = finding(i)
+        target = docs / "findings" / f"{fields['id']}.md"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page(fields, narrative, closed))
+        if closed:
+            evidence = docs / "evidence" / fields["id"] / "record.txt"
+            evidence.parent.mkdir(parents=True, exist_ok=True)
+            evidence.write_text(f"Record for {fields['id']}\n")
+    (docs / "index.md").write_text("# Register\n\nThe findings.\n")
+    (root / "mkdocs.yml").write_text(THEME + "not_in_nav: |\n  /findings/\n")
+
+
+def timed_build(root: Path) -> float:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "NO_MKDOCS_2_WARNING": "1"}
+    start = time.perf_counter()
+    result = subprocess.run([MKDOCS, "build", "-q"], cwd=root, env=env, capture_output=True,
+                            text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"build failed in {root}:\n{result.stderr[-3000:]}")
+    return elapsed
+
+
+def main(sizes: list[int]) -> None:
+    print(f"{'N':>6} {'plugin s':>9} {'bare s':>8} {'ratio':>6} {'plugin ms/finding':>18}")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            plugin_root, bare_root = Path(tmp, "plugin"), Path(tmp, "bare")
+            plugin_root.mkdir()
+            bare_root.mkdir()
+            make_plugin_site(plugin_root, n)
+            make_bare_site(bare_root, n)
+            plugin = timed_build(plugin_root)
+            bare = timed_build(bare_root)
+            pages = len(list((plugin_root / "site/findings").iterdir()))
+            assert pages == n, f"{pages} finding pages for {n} findings"
+            print(f"{n:>6} {plugin:>9.2f} {bare:>8.2f} {plugin / bare:>6.2f} "
+                  f"{1000 * plugin / n:>18.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [1000, 5000])
