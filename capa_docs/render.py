@@ -183,7 +183,48 @@ def _finalize(value: Any) -> Any:
         return ""
     if isinstance(value, Markup):
         return value
-    return Markup(str(escape(value)).replace("\n", "&#10;").replace("\r", ""))
+    text = escape(value)
+    if "\n" in text or "\r" in text:
+        return Markup(str(text).replace("\r", "").replace("\n", "&#10;"))
+    return text
+
+
+# Small pieces every page repeats, as functions: a Jinja macro call costs several times
+# more, and there are tens of thousands of them in a large register.
+
+def badge(kind: str, value: Any) -> Markup:
+    value = _finalize(value)
+    return Markup(f'<span class="capa-badge capa-{kind}-{value}">{value}</span>')
+
+
+def marks(computed: Any) -> Markup:
+    out = []
+    if computed.overdue:
+        out.append('<span class="capa-badge capa-mark-overdue" title="a corrective action is '
+                   f'past its due date">overdue {computed.overdue_days} d</span>')
+    if computed.stale:
+        out.append('<span class="capa-badge capa-mark-stale" title="unchanged for longer than '
+                   'the stale period">stale</span>')
+    if computed.due_soon:
+        out.append('<span class="capa-badge capa-mark-soon">due soon</span>')
+    return Markup("".join(out))
+
+
+def id_list(link: Callable[[str], str], register: Register, ids: list[str]) -> Markup:
+    if not ids:
+        return Markup('<span class="capa-none">none</span>')
+    parts = []
+    for fid in ids:
+        text = _finalize(fid)
+        if fid in register.by_id:
+            parts.append(f'<a href="{_finalize(link(finding_uri(fid)))}">{text}</a>')
+        else:
+            parts.append(str(text))
+    return Markup(", ".join(parts))
+
+
+def head(link: Callable[[str], str]) -> Markup:
+    return Markup(f'<link rel="stylesheet" href="{_finalize(link(ASSET_DIR + "/capa.css"))}">')
 
 
 @cache
@@ -198,7 +239,8 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.Undefined,
     )
     env.globals.update(finding_uri=finding_uri, clause_anchor=clause_anchor,
-                       none_text=NONE_TEXT)
+                       none_text=NONE_TEXT, badge=badge, marks=marks, id_list=id_list,
+                       head=head)
     return env
 
 
@@ -219,8 +261,9 @@ class Renderer:
         self.links = links
         self.settings = register.settings
         self.env = environment()
-        self._markdown = markdown.Markdown(extensions=["extra", "sane_lists"])
+        self._markdown = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
         self._hashes: dict[Path, tuple[int, str]] = {}
+        self._views: dict[str, list[EvidenceView]] = {}
         self.files: dict[str, Path] = {}
 
     def linker(self, from_uri: str) -> Callable[[str], str]:
@@ -253,8 +296,14 @@ class Renderer:
     # Evidence -------------------------------------------------------------------------
 
     def files_of(self, finding) -> list[EvidenceView]:
-        return [self._evidence(finding, item) for item in finding.get("closure", "evidence") or []
-                if isinstance(item, dict)]
+        """Evidence views, worked out once per finding for the page and both downloads."""
+        views = self._views.get(finding.id)
+        if views is None:
+            views = [self._evidence(finding, item)
+                     for item in finding.get("closure", "evidence") or []
+                     if isinstance(item, dict)]
+            self._views[finding.id] = views
+        return views
 
     def _evidence(self, finding, item: dict[str, Any]) -> EvidenceView:
         view = EvidenceView(description=item.get("description"))
@@ -460,7 +509,7 @@ def register_json(register: Register, evidence_of: Callable) -> bytes:
                          "computed": computed})
     document = {"version": 1, "as_of": register.today.isoformat(),
                 "count": len(findings), "findings": findings}
-    return (json.dumps(document, ensure_ascii=False, indent=1, default=str) + "\n").encode()
+    return (json.dumps(document, ensure_ascii=False, default=str) + "\n").encode()
 
 
 def write_site(rendered: Rendered, outdir: Path) -> list[Path]:
