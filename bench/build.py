@@ -70,29 +70,47 @@ def finding(i: int) -> tuple[dict, str, bool]:
 
 
 def page(fields: dict, narrative: str, closed: bool) -> str:
-    """The same finding as a person would write it as a plain Markdown page."""
+    """The same finding as a person would write it as a plain Markdown page: every fact the
+    generated page shows (dates, owner, evidence size and SHA-256, review), no more."""
     f = fields
-    lines = [f"# {f['id']}: {f['title']}", "",
-             f"**{f['severity']}** · **{f['status']}** · {f['source']} · raised {f['raised']} "
-             f"by {f['raised_by']} · owner {f['owner']}", "",
-             "## Requirement", "", f"- Standard: {f['requirement']['standard']}",
-             f"- Procedure: {f['requirement']['procedure']}",
-             f"- Clauses: {', '.join(f['clauses'])}", "", "## Root cause", ""]
+    due = "" if closed else f["corrective_actions"][0]["due"]
+    lines = [f"[Register](../index.md) / {f['id']}", "",
+             f"# {f['id']}: {f['title']}", "",
+             f"**{f['severity']}** **{f['status']}**", "",
+             f"- **Source:** {f['source']}", f"- **Raised:** {f['raised']} by {f['raised_by']}",
+             f"- **Owner:** {f['owner']}", f"- **Next due:** {due or 'not recorded'}",
+             f"- **Age:** {'closed' if closed else 'open'}", "- **Last changed:** 2026-11-28",
+             "", "## Requirement", "", f"- **Standard:** {f['requirement']['standard']}",
+             f"- **Procedure:** {f['requirement']['procedure']}",
+             f"- **Clauses:** {', '.join(f'[{c}](../clauses.md)' for c in f['clauses'])}", "",
+             "## Root cause", "", f"- **Method:** {f['root_cause']['method']}",
+             f"- **Cause:** {f['root_cause']['cause']}",
+             f"- **Category:** {f['root_cause']['category']}", "", "**Why? (in order)**", ""]
     lines += [f"{n}. {why}" for n, why in enumerate(f["root_cause"]["whys"], 1)]
-    lines += ["", f"Cause: {f['root_cause']['cause']} ({f['root_cause']['category']})", "",
-              f"Extent: {f['extent']}", "", "## Correction", "",
-              f"{f['correction']['action']} Completed {f['correction']['completed']}.", "",
-              "## Corrective actions", "", "| Action | Owner | Due | Completed |",
-              "|---|---|---|---|"]
-    lines += [f"| {a['action']} | {a['owner']} | {a['due']} | {a.get('completed', '')} |"
-              for a in f["corrective_actions"]]
+    lines += ["", "**Extent**", "", f["extent"], "", "## Correction", "",
+              f["correction"]["action"], "", f"Completed: {f['correction']['completed']}", "",
+              "## Corrective actions", "", "| # | Action | Owner | Due | Completed | State |",
+              "|---|---|---|---|---|---|"]
+    lines += [f"| {n} | {a['action']} | {a['owner']} | {a['due']} | "
+              f"{a.get('completed', 'not yet')} | {'done' if a.get('completed') else 'open'} |"
+              for n, a in enumerate(f["corrective_actions"], 1)]
+    lines += ["", "## Closure", ""]
     if closed:
         c = f["closure"]
-        lines += ["", "## Closure", "", f"Closed {c['closed']}.", "",
-                  f"- [record.txt](../evidence/{f['id']}/record.txt): The filed record", "",
-                  f"Effectiveness: {c['effectiveness']['result']}, reviewed "
-                  f"{c['effectiveness']['reviewed']} by {c['effectiveness']['by']}."]
-    lines += ["", "## Narrative", "", narrative]
+        lines += [f"- **Closed:** {c['closed']}", "", "**Evidence**", "",
+                  f"- [record.txt](../evidence/{f['id']}/record.txt) 27 bytes  ",
+                  f"  SHA-256 `{'0' * 64}`  ", "  The filed record", "",
+                  "**Effectiveness review**", "",
+                  f"- **Reviewed:** {c['effectiveness']['reviewed']}",
+                  f"- **By:** {c['effectiveness']['by']}",
+                  f"- **Result:** {c['effectiveness']['result']}",
+                  f"- **Method:** {c['effectiveness']['method']}"]
+    else:
+        lines += ["Not closed."]
+    lines += ["", "## ISMS changes, risks and related findings", "",
+              "- **ISMS changes:** not recorded", "- **Risks:** not recorded",
+              "- **Related:** none", "- **Referenced by:** none",
+              "", "## Narrative", "", narrative]
     return "\n".join(lines)
 
 
@@ -130,7 +148,8 @@ def make_bare_site(root: Path, n: int) -> None:
             evidence.parent.mkdir(parents=True, exist_ok=True)
             evidence.write_text(f"Record for {fields['id']}\n")
     (docs / "index.md").write_text("# Register\n\nThe findings.\n")
-    (root / "mkdocs.yml").write_text(THEME + "not_in_nav: |\n  /findings/\n")
+    (docs / "clauses.md").write_text("# Clauses\n\nFindings by clause.\n")
+    (root / "mkdocs.yml").write_text(THEME + "not_in_nav: |\n  /findings/\n  /clauses.md\n")
 
 
 def timed_build(root: Path) -> float:

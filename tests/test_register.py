@@ -1,0 +1,128 @@
+"""The pure core behind the site: computed figures, the review roll-up, links, splitting.
+
+No build here: a register from findings in memory, judged as of a fixed date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from capa_docs.config import Settings
+from capa_docs.model import Finding
+from capa_docs.plugin import CapaPlugin
+from capa_docs.register import Register
+from capa_docs.render import Page, relative_url, restore_blocks
+from capa_docs.rollup import clause_key, rollup
+
+from .helpers import finding
+
+TODAY = dt.date(2026, 11, 28)
+
+
+def _finding(**changes) -> Finding:
+    data = finding(**changes)
+    path = Path(f"/repo/register/2026/{data['id']}.md")
+    return Finding(path, f"register/2026/{data['id']}.md", data, {}, "")
+
+
+def _open(fid: str, due: str, **changes) -> Finding:
+    return _finding(id=fid, status="in-progress", closure=None, corrective_actions=[
+        {"action": "Act on the cause.", "owner": "Jane Smith", "due": due}], **changes)
+
+
+@pytest.mark.parametrize(("due", "overdue_days", "due_soon"), [
+    ("2026-11-01", 27, False),
+    ("2026-11-28", 0, True),
+    ("2026-12-28", 0, True),
+    ("2026-12-29", 0, False),
+])
+def test_due_figures(due: str, overdue_days: int, due_soon: bool) -> None:
+    register = Register([_open("CAPA-2026-001", due)], Settings(), TODAY)
+    computed = register.computed["CAPA-2026-001"]
+    assert (computed.overdue_days, computed.due_soon) == (overdue_days, due_soon)
+    assert computed.due == dt.date.fromisoformat(due)
+    assert computed.age_days == (TODAY - dt.date(2026, 3, 14)).days
+
+
+def test_closed_figures_and_reverse_links() -> None:
+    register = Register([_finding(), _open("CAPA-2026-009", "2026-12-01",
+                                           related=["CAPA-2026-004"])], Settings(), TODAY)
+    closed = register.computed["CAPA-2026-004"]
+    assert closed.closed == dt.date(2026, 7, 15) and closed.days_to_close == 123
+    assert closed.age_days == 123 and not closed.overdue and closed.due is None
+    assert closed.referenced_by == ["CAPA-2026-009"]
+
+
+@pytest.mark.parametrize(("changed", "stale"), [("2026-09-29", False), ("2026-09-28", True)])
+def test_stale_uses_git_dates(changed: str, stale: bool) -> None:
+    f = _open("CAPA-2026-001", "2026-12-20")
+    register = Register([f], Settings(), TODAY, {f.rel: dt.date.fromisoformat(changed)})
+    assert register.computed[f.id].stale is stale
+
+
+def test_rollup_figures() -> None:
+    findings = [
+        _finding(),
+        _finding(id="CAPA-2026-005", raised="2026-03-01",
+                 closure={**finding()["closure"], "closed": "2026-10-01"}),
+        _open("CAPA-2026-009", "2026-11-01", related=["CAPA-2026-004"], owner="Sam Ops",
+              severity="major"),
+        _open("CAPA-2026-010", "2026-12-10", clauses=["9.2"]),
+    ]
+    review = rollup(Register(findings, Settings(), TODAY))
+    assert review.open_by_severity["major"] == ["CAPA-2026-009"]
+    assert review.open_by_owner == {"Jane Smith": {"minor": ["CAPA-2026-010"]},
+                                    "Sam Ops": {"major": ["CAPA-2026-009"]}}
+    assert review.overdue == ["CAPA-2026-009"] and review.due_soon == ["CAPA-2026-010"]
+    assert review.closed_recently == ["CAPA-2026-005"]
+    assert review.median_days_to_close["minor"] == (123 + 214) / 2
+    groups = {(g.kind, g.key): g.ids for g in review.recurring}
+    assert groups[("clause", "8.1")] == ["CAPA-2026-004", "CAPA-2026-005", "CAPA-2026-009"]
+    assert groups[("root-cause category", "ownership")][0] == "CAPA-2026-004"
+    assert groups[("related", "CAPA-2026-004")] == ["CAPA-2026-004", "CAPA-2026-009"]
+
+
+def test_clauses_sort_numerically_body_before_annex() -> None:
+    clauses = ["A.8.2", "10.1", "A.5.19", "9.2", "A.8.13", "4.1"]
+    assert sorted(clauses, key=clause_key) == ["4.1", "9.2", "10.1", "A.5.19", "A.8.2",
+                                               "A.8.13"]
+
+
+@pytest.mark.parametrize(("links", "source", "target", "expected"), [
+    ("directory", "findings/X.md", "register.md", "../../register/"),
+    ("directory", "findings/X.md", "files/r/e.txt", "../../files/r/e.txt"),
+    ("directory", "register.md", "index.md", "../"),
+    ("directory", "index.md", "index.md", "./"),
+    ("html", "findings/X.md", "register.md", "../register.html"),
+    ("source", "findings/X.md", "register.md", "../register.md"),
+    ("source", "register.md", "findings/X.md", "findings/X.md"),
+])
+def test_relative_urls(links: str, source: str, target: str, expected: str) -> None:
+    assert relative_url(source, target, links) == expected
+
+
+def test_split_and_restore_html_blocks() -> None:
+    text = ('---\ntitle: T\n---\n\n<div class="capa">\n<p>a &#10; b</p>\n'
+            '<div class="capa-text">x</div>\n</div>\n\n## Heading\n\n'
+            '<div class="capa capa-narrative">\n<p>n</p>\n</div>\n')
+    markdown, blocks = Page("p.md", text).split()
+    assert len(blocks) == 2 and "## Heading" in markdown and "<p>" not in markdown
+    assert restore_blocks(markdown, blocks) == text
+
+
+def test_serve_watches_the_register(tmp_path: Path) -> None:
+    plugin = CapaPlugin()
+    plugin.load_config({"register": "reg", "evidence": "files"})
+    plugin.settings = Settings(register="reg", evidence="files", base_dir=tmp_path)
+    (tmp_path / "files").mkdir()
+    watched: list[str] = []
+
+    class Server:
+        def watch(self, path: str) -> None:
+            watched.append(path)
+
+    plugin.on_serve(Server(), config=None, builder=None)
+    assert watched == [str(tmp_path.resolve() / "reg"), str(tmp_path.resolve() / "files")]
