@@ -1,16 +1,219 @@
-"""What git knows about the register: when each finding file last changed.
+"""What git knows about the register: every finding file's commits, and its state at each.
 
-One ``git log`` over the whole register folder, never one per file: at 10,000 findings a
-call per file would cost minutes. Outside git, or in a shallow clone, the answer says so
-and callers carry on with what is known.
+An auditor trusts a record system whose audit trail shows who changed a record, when, and
+what it said before. Git holds all of that; this module reads it in one pass, never one
+call per file (at 10,000 findings that would cost minutes):
+
+- one ``git log --raw -M`` over the register folder lists every commit touching a finding
+  with the new blob id of each changed file; renames are chained here, across folders,
+  because ``git log --follow`` follows one file only;
+- one ``git cat-file --batch`` process returns every needed file version, whose front
+  matter gives the status, due dates and owner at each commit.
+
+The result is plain data (no git calls after the pass), so pages, rules and the
+management review pack read it without caring how it was made. Outside git, in a shallow
+clone or a partial clone, the result says so in ``note`` and carries what is known.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .states import State, summarise
+
+# Change kinds, in the order a page lists them for one commit.
+RAISED = "raised"
+PROGRESSED = "progressed"
+CLOSED = "closed"
+REOPENED = "reopened"
+STATUS_CHANGED = "status-changed"
+DUE_EXTENDED = "due-extended"
+DUE_CHANGED = "due-changed"
+OWNER_CHANGED = "owner-changed"
+RENAMED = "renamed"
+EDITED = "edited"
+DELETED = "deleted"
+TRUNCATED = "truncated"
+STATUS_KINDS = (RAISED, PROGRESSED, CLOSED, REOPENED, STATUS_CHANGED)
+TIMELINE_KINDS = (*STATUS_KINDS, DUE_EXTENDED, DUE_CHANGED, OWNER_CHANGED, RENAMED, DELETED,
+                  TRUNCATED)
+
+_NO_BLOB = "0" * 40
+
+
+@dataclass(frozen=True)
+class Change:
+    """One commit that touched one finding file, and what the file said after it."""
+
+    commit: str
+    date: dt.datetime
+    """Committer date (when the change entered the record), with its UTC offset."""
+    author: str
+    email: str
+    author_date: dt.datetime
+    subject: str
+    path: str
+    """The file's repository-relative path after this commit."""
+    old_path: str | None = None
+    """The path before this commit, when the commit renamed the file."""
+    blob: str | None = None
+    """The file version's blob id; None when the commit deleted the file."""
+    state: State | None = None
+    """None when states were not read (or the version is unavailable)."""
+    kinds: tuple[str, ...] = ()
+    boundary: bool = False
+    """A shallow clone's oldest commit: it shows every file as added, so history before
+    it is unknown and this entry says nothing about when the finding was raised."""
+
+    @property
+    def day(self) -> dt.date:
+        """The commit's calendar day in the committer's time zone (as ``git log %cs``)."""
+        return self.date.date()
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of a finding's timeline: a status move, a due-date change, a rename."""
+
+    kind: str
+    change: Change
+    before: str | None = None
+    after: str | None = None
+    action: int | None = None
+    """For due-date events: the corrective action's index (0-based)."""
+
+
+@dataclass
+class FindingHistory:
+    """Every commit of one finding file, oldest first, followed across renames."""
+
+    path: str
+    """The newest path: the file as it stands now (or where it was last, if deleted)."""
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """False when a shallow clone hides the start of this file's history."""
+        return not any(c.boundary for c in self.changes)
+
+    @property
+    def last_changed(self) -> dt.date | None:
+        """The day of the newest commit that is known to have changed the file."""
+        for change in reversed(self.changes):
+            if not change.boundary:
+                return change.day
+        return None
+
+    @property
+    def raised(self) -> Change | None:
+        return next((c for c in self.changes if RAISED in c.kinds), None)
+
+    def timeline(self) -> list[Event]:
+        """Status moves, due-date and owner changes, renames: the lines an auditor reads."""
+        events: list[Event] = []
+        previous: State | None = None
+        for change in self.changes:
+            state = change.state
+            for kind in change.kinds:
+                if kind in STATUS_KINDS:
+                    before = previous.status if previous and kind != RAISED else None
+                    events.append(Event(kind, change, before, state.status if state else None))
+                elif kind == OWNER_CHANGED:
+                    events.append(Event(kind, change, previous.owner if previous else None,
+                                        state.owner if state else None))
+                elif kind in (DUE_EXTENDED, DUE_CHANGED):
+                    events.extend(_due_events(kind, change, previous, state))
+                elif kind == RENAMED:
+                    events.append(Event(kind, change, change.old_path, change.path))
+                elif kind in (DELETED, TRUNCATED):
+                    events.append(Event(kind, change))
+            if state is not None and state.readable:
+                previous = state
+        return events
+
+    def state_at(self, when: dt.date | dt.datetime) -> Change | None:
+        """The file as it stood at ``when``: its last commit on or before then.
+
+        A date means the end of that day in each commit's own time zone; a datetime must
+        be timezone-aware. None when the file did not exist then, or had been deleted.
+        Commits are taken in history order, so a commit dated later than its successor
+        (a rebase, a skewed clock) does not reorder the record.
+        """
+        found: Change | None = None
+        for change in self.changes:
+            moment = change.day if not isinstance(when, dt.datetime) else change.date
+            if moment <= when:
+                found = change
+        if found is None or found.blob is None:
+            return None
+        return found
+
+
+def _due_events(kind: str, change: Change, previous: State | None,
+                state: State | None) -> list[Event]:
+    if previous is None or state is None:
+        return []
+    events = []
+    for index, (old, new) in enumerate(zip(previous.due, state.due, strict=False)):
+        if old != new and (_due_kind(old, new) == kind):
+            events.append(Event(kind, change, old, new, index))
+    return events
+
+
+def _due_kind(old: str | None, new: str | None) -> str:
+    if old is not None and new is not None and new > old:
+        return DUE_EXTENDED
+    return DUE_CHANGED
+
+
+@dataclass
+class RegisterHistory:
+    """The history pass's result: one FindingHistory per finding file, and what is missing.
+
+    ``available`` is False outside git (or when git fails); ``note`` then says why, in
+    words a user can act on, and the histories are empty.
+    """
+
+    files: dict[str, FindingHistory] = field(default_factory=dict)
+    note: str = ""
+    available: bool = False
+    shallow: bool = False
+    states_read: bool = False
+    _aliases: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def for_path(self, rel: str) -> FindingHistory | None:
+        """The history of the file at ``rel`` (repository-relative, POSIX), or None when it
+        was never committed. Old paths of a renamed file find its history too."""
+        found = self.files.get(rel)
+        if found is None and rel in self._aliases:
+            found = self.files.get(self._aliases[rel])
+        return found
+
+    def last_changed(self) -> dict[str, dt.date]:
+        """Newest known commit day per current path: what the `stale` rule reads."""
+        dates = {}
+        for path, history in self.files.items():
+            day = history.last_changed
+            if day is not None:
+                dates[path] = day
+        return dates
+
+    def state_at(self, when: dt.date | dt.datetime) -> dict[str, Change]:
+        """Every finding file as it stood at ``when``, keyed by its newest path.
+
+        Each Change has the blob id; ``read_documents`` turns blob ids into full front
+        matter, so a review pack can rebuild the register as it was on a date.
+        """
+        states = {}
+        for path, history in self.files.items():
+            change = history.state_at(when)
+            if change is not None:
+                states[path] = change
+        return states
 
 
 @dataclass
@@ -21,6 +224,71 @@ class LastChanged:
     note: str = ""
 
 
+def last_changed(repo_root: Path, folder: Path,
+                 exclude: Path | None = None) -> LastChanged:
+    """The newest commit date touching each file under ``folder``: the `stale` rule's input.
+
+    Same pass as ``read_history`` without reading file versions, which only pages need.
+    """
+    history = read_history(repo_root, folder, exclude, states=False)
+    note = history.note
+    if not history.available and note:
+        note += ": the stale check is skipped"
+    elif history.shallow:
+        note = ("shallow clone: files last changed before the clone's oldest commit have no "
+                "date, so the stale check skips them; fetch full history (fetch-depth: 0)")
+    return LastChanged(history.last_changed(), note)
+
+
+def read_history(repo_root: Path, folder: Path, exclude: Path | None = None, *,
+                 states: bool = True) -> RegisterHistory:
+    """Every finding file's commits under ``folder`` (minus ``exclude``, the evidence
+    folder), renames followed, and with ``states`` the status and due dates at each."""
+    probe = _git(repo_root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository",
+                 "--git-path", "shallow")
+    if probe is None:
+        return RegisterHistory(note="git is not installed: no history")
+    lines = probe.stdout.split("\n")
+    if probe.returncode != 0 or lines[0] != "true":
+        return RegisterHistory(note="not a git repository: no history")
+    try:
+        pathspec = [folder.resolve().relative_to(repo_root.resolve()).as_posix() or "."]
+    except ValueError:
+        return RegisterHistory(note=f"{folder} is outside the repository: no history")
+    if exclude is not None:
+        try:
+            excluded = exclude.resolve().relative_to(repo_root.resolve()).as_posix()
+        except ValueError:
+            excluded = ""
+        if excluded and (pathspec[0] == "." or excluded.startswith(pathspec[0] + "/")):
+            pathspec.append(f":(exclude){excluded}")
+    result = _git(repo_root, "-c", "log.showSignature=false", "log", "-M", "--raw",
+                  "--no-abbrev", "-z", "--no-color",
+                  "--format=%x1e%H%x1f%cI%x1f%aN%x1f%aE%x1f%aI%x1f%s", "--", *pathspec)
+    if result is None or result.returncode != 0:
+        detail = result.stderr.strip() if result is not None else "git not found"
+        if "does not have any commits" in detail:
+            return RegisterHistory(note="no commits yet: no history")
+        return RegisterHistory(note=f"git log failed ({detail}): no history")
+    shallow = len(lines) > 1 and lines[1] == "true"
+    boundary = _shallow_boundary(repo_root, lines[2]) if shallow and len(lines) > 2 else set()
+    history = RegisterHistory(available=True, shallow=shallow)
+    _collect(history, result.stdout, boundary)
+    notes = []
+    if shallow:
+        notes.append("shallow clone: history before the clone's oldest commit is missing, so "
+                     "when findings were raised and early changes are unknown; fetch full "
+                     "history (actions/checkout with fetch-depth: 0)")
+    if states:
+        if _partial_clone(repo_root):
+            notes.append("partial clone: file versions are not all present, so the status at "
+                          "each commit is not shown; clone without --filter")
+        else:
+            _read_states(history, repo_root)
+    history.note = "; ".join(notes)
+    return history
+
+
 def _git(repo_root: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
     try:
         return subprocess.run(["git", "-C", str(repo_root), *args], capture_output=True,
@@ -29,51 +297,184 @@ def _git(repo_root: Path, *args: str) -> subprocess.CompletedProcess[str] | None
         return None
 
 
-def last_changed(repo_root: Path, folder: Path) -> LastChanged:
-    """The newest commit date touching each file under ``folder``, in one git call."""
-    inside = _git(repo_root, "rev-parse", "--is-inside-work-tree")
-    if inside is None or inside.returncode != 0 or inside.stdout.strip() != "true":
-        return LastChanged(note="not a git repository: the stale check is skipped")
-    try:
-        pathspec = folder.resolve().relative_to(repo_root.resolve()).as_posix() or "."
-    except ValueError:
-        return LastChanged(note=f"{folder} is outside the repository: no history")
-    result = _git(repo_root, "log", "--format=%x00%H %cs", "--name-only", "--no-renames",
-                  "--", pathspec)
-    if result is None or result.returncode != 0:
-        detail = result.stderr.strip() if result is not None else "git not found"
-        if "does not have any commits" in detail:
-            return LastChanged(note="no commits yet: the stale check is skipped")
-        return LastChanged(note=f"git log failed ({detail}): the stale check is skipped")
-    boundary = _shallow_boundary(repo_root)
-    dates: dict[str, dt.date] = {}
-    for block in result.stdout.split("\x00")[1:]:
-        header, _, names = block.partition("\n")
-        commit, _, day = header.partition(" ")
-        if commit in boundary:
-            continue
-        when = dt.date.fromisoformat(day.strip())
-        for name in names.splitlines():
-            if name and name not in dates:
-                dates[name] = when
-    note = ""
-    if boundary:
-        note = ("shallow clone: files last changed before the clone's oldest commit have no "
-                "date, so the stale check skips them; fetch full history (fetch-depth: 0)")
-    return LastChanged(dates, note)
-
-
-def _shallow_boundary(repo_root: Path) -> set[str]:
-    result = _git(repo_root, "rev-parse", "--is-shallow-repository")
-    if result is None or result.stdout.strip() != "true":
-        return set()
-    path = _git(repo_root, "rev-parse", "--git-path", "shallow")
-    if path is None:
-        return set()
-    shallow_file = Path(path.stdout.strip())
+def _shallow_boundary(repo_root: Path, git_path: str) -> set[str]:
+    shallow_file = Path(git_path.strip())
     if not shallow_file.is_absolute():
         shallow_file = repo_root / shallow_file
     try:
         return set(shallow_file.read_text().split())
     except OSError:
         return set()
+
+
+def _partial_clone(repo_root: Path) -> bool:
+    result = _git(repo_root, "config", "--get", "extensions.partialClone")
+    return result is not None and bool(result.stdout.strip())
+
+
+@dataclass
+class _Raw:
+    """One file change as ``git log --raw`` lists it, before its state is known."""
+
+    header: tuple[str, ...]
+    status: str
+    blob: str
+    path: str
+    old_path: str | None
+    boundary: bool
+
+
+def _collect(history: RegisterHistory, log: str, boundary: set[str]) -> None:
+    """Chain renames newest-first: once past a rename, older commits of the old path
+    belong to the file's newest path. Walking newest-first makes a later file that
+    reuses an old path keep its own history."""
+    alias: dict[str, str] = {}
+    per_file: dict[str, list[_Raw]] = {}
+    for block in log.split("\x1e")[1:]:
+        fields = block.split("\x00")
+        header = tuple(fields[0].split("\x1f"))
+        if len(header) != 6:
+            continue
+        is_boundary = header[0] in boundary
+        index = 1
+        while index < len(fields):
+            meta = fields[index].lstrip("\n")
+            index += 1
+            if not meta.startswith(":"):
+                continue
+            parts = meta.split(" ")
+            status = parts[4][:1]
+            if status in ("R", "C"):
+                old_path, path = fields[index], fields[index + 1]
+                index += 2
+            else:
+                old_path, path = None, fields[index]
+                index += 1
+            if not path.endswith(".md") and not (old_path or "").endswith(".md"):
+                continue
+            key = alias.get(path, path)
+            if status == "R":
+                alias[old_path] = key  # type: ignore[index]
+            else:
+                old_path = None
+            per_file.setdefault(key, []).append(
+                _Raw(header, status, parts[3], path, old_path, is_boundary))
+    for key, raws in per_file.items():
+        raws.reverse()
+        history.files[key] = FindingHistory(key, [_change(raw) for raw in raws])
+    history._aliases = {old: new for old, new in alias.items() if old not in history.files}
+
+
+def _change(raw: _Raw) -> Change:
+    sha, committed, author, email, authored, subject = raw.header
+    blob = None if raw.status == "D" or raw.blob == _NO_BLOB else raw.blob
+    return Change(sha, dt.datetime.fromisoformat(committed), author, email,
+                  dt.datetime.fromisoformat(authored), subject, raw.path, raw.old_path, blob,
+                  boundary=raw.boundary)
+
+
+def _read_states(history: RegisterHistory, repo_root: Path) -> None:
+    """Read every needed file version in one cat-file process, then name each change."""
+    blobs = {c.blob for h in history.files.values() for c in h.changes if c.blob}
+    contents = read_blobs(repo_root, blobs)
+    cache: dict[str, State] = {}
+    for finding in history.files.values():
+        previous: State | None = None
+        previous_blob: str | None = None
+        changes = []
+        for change in finding.changes:
+            state = None
+            if change.blob is not None and change.blob in contents:
+                state = cache.get(change.blob)
+                if state is None:
+                    state = cache[change.blob] = summarise(contents[change.blob])
+            kinds = classify(previous, state, change, previous_blob)
+            changes.append(_replace(change, state, kinds))
+            previous_blob = change.blob
+            if change.blob is None:
+                previous = None
+            elif state is not None and state.readable:
+                previous = state
+        finding.changes = changes
+    history.states_read = True
+
+
+def _replace(change: Change, state: State | None, kinds: tuple[str, ...]) -> Change:
+    return Change(change.commit, change.date, change.author, change.email, change.author_date,
+                  change.subject, change.path, change.old_path, change.blob, state, kinds,
+                  change.boundary)
+
+
+def classify(previous: State | None, state: State | None, change: Change,
+             previous_blob: str | None = None) -> tuple[str, ...]:
+    """Name what one commit did to a finding, from its state before and after.
+
+    ``previous`` is the last readable state (a broken version in between does not make
+    a status move disappear); None before the file existed or after a deletion. A commit
+    that changes none of the followed fields is ``edited``; so is a rename with edits.
+    """
+    if change.boundary:
+        return (TRUNCATED,)
+    if change.blob is None:
+        return (DELETED,)
+    kinds: list[str] = []
+    if change.old_path is not None:
+        kinds.append(RENAMED)
+    if state is None or not state.readable:
+        return (*kinds, RAISED) if previous is None and not kinds else (*kinds, EDITED)
+    if previous is None:
+        if kinds:  # renamed after a version nobody could read
+            return (*kinds, EDITED)
+        return (RAISED, CLOSED) if state.status == "closed" else (RAISED,)
+    if state.status != previous.status:
+        kinds.append(_status_kind(previous.status, state.status))
+    due_kinds = {_due_kind(old, new) for old, new in zip(previous.due, state.due, strict=False)
+                 if old != new}
+    kinds.extend(kind for kind in (DUE_EXTENDED, DUE_CHANGED) if kind in due_kinds)
+    if state.owner != previous.owner:
+        kinds.append(OWNER_CHANGED)
+    if not kinds or (kinds == [RENAMED] and change.blob != previous_blob):
+        kinds.append(EDITED)
+    return tuple(kinds)
+
+
+def _status_kind(before: str | None, after: str | None) -> str:
+    if after == "closed":
+        return CLOSED
+    if before == "closed":
+        return REOPENED
+    if before == "open" and after == "in-progress":
+        return PROGRESSED
+    return STATUS_CHANGED
+
+
+def read_blobs(repo_root: Path, blobs: Iterable[str]) -> dict[str, bytes]:
+    """The contents of many blobs from one ``git cat-file --batch`` process.
+
+    ``communicate`` writes the ids and reads the answers concurrently; writing them all
+    before reading would deadlock once cat-file fills the output pipe.
+    """
+    ids = sorted(set(blobs))
+    if not ids:
+        return {}
+    try:
+        process = subprocess.run(["git", "-C", str(repo_root), "cat-file", "--batch"],
+                                 input="\n".join(ids).encode() + b"\n", capture_output=True,
+                                 check=False)
+    except OSError:
+        return {}
+    out = process.stdout
+    contents: dict[str, bytes] = {}
+    position = 0
+    while position < len(out):
+        end = out.find(b"\n", position)
+        if end < 0:
+            break
+        header = out[position:end].split(b" ")
+        position = end + 1
+        if len(header) != 3:  # "<id> missing"
+            continue
+        size = int(header[2])
+        contents[header[0].decode()] = out[position:position + size]
+        position += size + 1
+    return contents
