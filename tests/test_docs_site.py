@@ -50,12 +50,14 @@ def test_configuration_page_and_plugin_config_cover_every_setting() -> None:
     assert names | {"enabled"} == {name for name, _ in CapaConfig._schema}
 
 
-def test_repository_site_builds_strict() -> None:
+def test_repository_site_builds_strict(tmp_path: Path) -> None:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run([str(Path(sys.executable).parent / "mkdocs"), "build", "--strict",
-                             "-d", str(ROOT / "site")], cwd=ROOT, env=env, capture_output=True,
+                             "-d", str(tmp_path / "site")], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]
     assert not warnings
-    assert (ROOT / "site/findings").is_dir() and (ROOT / "site/rules/index.html").is_file()
+    site = tmp_path / "site"
+    assert (site / "findings").is_dir() and (site / "rules/index.html").is_file()
+    assert (site / "protecting-the-register/index.html").is_file()
