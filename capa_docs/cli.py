@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     _render_parser(commands)
     _diff_parser(commands)
     _import_export(commands)
+    _pin_parser(commands)
     return parser
 
 
@@ -125,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _import(args, settings)
         if args.command == "export":
             return _export(args, settings)
+        if args.command == "pin":
+            return _pin(args, settings)
     except ConfigError as error:
         print(f"capa: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -280,6 +283,31 @@ def _render(args: argparse.Namespace, settings: Settings) -> int:
     written = write_site(build.rendered, args.outdir)
     print(f"{len(build.rendered.pages)} pages, {len(written)} files written to {args.outdir}")
     return EXIT_OK
+
+
+def _pin_parser(commands: argparse._SubParsersAction) -> None:
+    pin = commands.add_parser(
+        "pin", help="record the sha256 of every file evidence item in its finding",
+        description="Add or update `sha256:` of each file evidence item, changing only those "
+                    "lines; evidence that is missing or outside the repository is reported, "
+                    "never pinned.")
+    pin.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                     help="finding files or folders (default: the configured register)")
+    pin.add_argument("--check", action="store_true",
+                     help="write nothing; exit 1 if any file would change")
+    _common(pin)
+
+
+def _pin(args: argparse.Namespace, settings: Settings) -> int:
+    from .pin import pin_paths
+
+    for path in args.paths:
+        if not path.exists():
+            raise ConfigError(f"{path}: no such file or folder")
+    if not args.paths and not settings.register_dir.is_dir():
+        raise ConfigError(f"register folder {settings.register_dir} does not exist")
+    return pin_paths(discover(settings, args.paths or None), repository_root(settings.base_dir),
+                     Path.cwd().resolve(), sys.stdout, check=args.check)
 
 
 if __name__ == "__main__":  # pragma: no cover

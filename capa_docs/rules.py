@@ -187,6 +187,18 @@ def evidence_hash(f: Finding, ctx: Context) -> RuleOutput:
                     "the change is intended, update the hash (capa pin)")
 
 
+@rule("evidence-unpinned", WARNING,
+      "A closed finding's file evidence has no sha256 to prove it unchanged since closure.")
+def evidence_unpinned(f: Finding, ctx: Context) -> RuleOutput:
+    if f.data["status"] != "closed":
+        return
+    for index, item in _evidence(f):
+        if "path" in item and "sha256" not in item and ctx.resolve(f, item["path"]).ok:
+            yield ("closure", "evidence", index, "path"), (
+                f"evidence `{item['path']}` is not pinned: without its sha256 nobody can show "
+                "it is the file that closed the finding; run `capa pin` and commit the result")
+
+
 @rule("evidence-url", ERROR, "An evidence URL whose scheme is not https or http.")
 def evidence_url(f: Finding, ctx: Context) -> RuleOutput:
     for index, item in _evidence(f):

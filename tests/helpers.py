@@ -90,6 +90,8 @@ CLOSED_MINOR: dict[str, Any] = {
         "closed": "2026-07-15",
         "evidence": [
             {"path": "../evidence/CAPA-2026-004/checklist.txt",
+             # sha256 of write_evidence's default content: closed evidence is pinned
+             "sha256": "b4f23f869fceaee98900829b5e7b672311bc22bf861c02bfb771a7abab59a4ec",
              "description": "Updated onboarding checklist"},
             {"url": "https://intranet.example.com/procurement/checklist",
              "description": "Published checklist"},

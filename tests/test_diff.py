@@ -51,6 +51,7 @@ def closed_now(data: dict[str, Any]) -> dict[str, Any]:
     done["closure"] = {
         "closed": "2026-11-20",
         "evidence": [{"path": f"../evidence/{data['id']}/checklist.txt",
+                      "sha256": CLOSED_MINOR["closure"]["evidence"][0]["sha256"],
                       "description": "Checklist with the review step"}],
         "effectiveness": {"reviewed": "2026-11-18", "by": "B. Reviewer (Internal Audit)",
                           "result": "effective", "method": "Sampled 5 new starters."},
@@ -196,7 +197,7 @@ def test_evidence_file_deleted_under_unchanged_closed_finding(repo: Path) -> Non
 def test_evidence_file_rewritten_under_closed_finding(repo: Path) -> None:
     (repo / "register" / "evidence" / "CAPA-2026-004" / "checklist.txt").write_text("forged\n")
     code, problems = diff_json(repo)
-    assert code == 1 and rules(problems) == ["closed-edited"]
+    assert code == 1 and rules(problems) == ["closed-edited", "evidence-hash"]
     assert "checklist.txt" in problems[0]["message"]
 
 

@@ -123,6 +123,8 @@ raised_by: A. Auditor
 ---
 """
 
+CHECKLIST_SHA = hashlib.sha256(b"Onboarding checklist v3\n").hexdigest()
+
 CASES = [
     Case("clean-closed-minor", closed()),
     Case("clean-open-minor", open_minor()),
@@ -167,6 +169,11 @@ CASES = [
         "path": "../evidence/{id}/checklist.txt",
         "sha256": hashlib.sha256(b"Onboarding checklist v3\n").hexdigest()}),
         absent="evidence-hash"),
+    Case("evidence-unpinned", with_evidence({"path": "../evidence/{id}/checklist.txt"}),
+         expect="evidence-unpinned"),
+    Case("evidence-unpinned-pinned", with_evidence({
+        "path": "../evidence/{id}/checklist.txt", "sha256": CHECKLIST_SHA}),
+        absent="evidence-unpinned"),
     Case("evidence-url-javascript", with_evidence({"url": "javascript:alert(1)"}),
          expect="evidence-url"),
     Case("evidence-url-ftp", with_evidence({"url": "ftp://files.example.com/x.pdf"}),
@@ -316,7 +323,7 @@ def test_single_file_checked_against_whole_register(tmp_path: Path) -> None:
                                     raised="2025-10-01"), folder="2025")
     target = write_finding(register, finding(related=["CAPA-2025-019", "CAPA-2024-001"]))
     result = run_capa("validate", "--today", TODAY, "--format", "json", str(target), cwd=repo)
-    problems = problems_json(result)
+    problems = [p for p in problems_json(result) if p["rule"] != "evidence-unpinned"]
     assert [p["rule"] for p in problems] == ["related-unknown"]
     assert "CAPA-2024-001" in problems[0]["message"]
     assert os.path.basename(problems[0]["path"]) == "CAPA-2026-004.md"
