@@ -17,11 +17,15 @@ clone or a partial clone, the result says so in ``note`` and carries what is kno
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import subprocess
-from collections.abc import Iterable
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from .states import State, summarise
 
@@ -43,6 +47,7 @@ TIMELINE_KINDS = (*STATUS_KINDS, DUE_EXTENDED, DUE_CHANGED, OWNER_CHANGED, RENAM
                   TRUNCATED)
 
 _NO_BLOB = "0" * 40
+_LOG_FORMAT = "--format=%x1e%H%x1f%cI%x1f%aN%x1f%aE%x1f%aI%x1f%s"
 
 
 @dataclass(frozen=True)
@@ -262,31 +267,115 @@ def read_history(repo_root: Path, folder: Path, exclude: Path | None = None, *,
             excluded = ""
         if excluded and (pathspec[0] == "." or excluded.startswith(pathspec[0] + "/")):
             pathspec.append(f":(exclude){excluded}")
-    result = _git(repo_root, "-c", "log.showSignature=false", "log", "-M", "--raw",
-                  "--no-abbrev", "-z", "--no-color",
-                  "--format=%x1e%H%x1f%cI%x1f%aN%x1f%aE%x1f%aI%x1f%s", "--", *pathspec)
-    if result is None or result.returncode != 0:
-        detail = result.stderr.strip() if result is not None else "git not found"
-        if "does not have any commits" in detail:
-            return RegisterHistory(note="no commits yet: no history")
-        return RegisterHistory(note=f"git log failed ({detail}): no history")
     shallow = len(lines) > 1 and lines[1] == "true"
     boundary = _shallow_boundary(repo_root, lines[2]) if shallow and len(lines) > 2 else set()
-    history = RegisterHistory(available=True, shallow=shallow)
-    _collect(history, result.stdout, boundary)
     notes = []
     if shallow:
         notes.append("shallow clone: history before the clone's oldest commit is missing, so "
                      "when findings were raised and early changes are unknown; fetch full "
                      "history (actions/checkout with fetch-depth: 0)")
-    if states:
-        if _partial_clone(repo_root):
-            notes.append("partial clone: file versions are not all present, so the status at "
-                          "each commit is not shown; clone without --filter")
-        else:
-            _read_states(history, repo_root)
+    if states and _partial_clone(repo_root):
+        states = False
+        notes.append("partial clone: file versions are not all present, so the status at "
+                     "each commit is not shown; clone without --filter")
+    history = RegisterHistory(available=True, shallow=shallow)
+    failure = _run_pass(history, repo_root, pathspec, boundary, states)
+    if failure is not None:
+        if "does not have any commits" in failure:
+            return RegisterHistory(note="no commits yet: no history")
+        return RegisterHistory(note=f"git log failed ({failure}): no history")
     history.note = "; ".join(notes)
     return history
+
+
+def _run_pass(history: RegisterHistory, repo_root: Path, pathspec: list[str],
+              boundary: set[str], states: bool) -> str | None:
+    """Run git log and, with ``states``, git cat-file side by side; None, or git's error.
+
+    The blob ids go to cat-file as the log names them, and a thread summarises each
+    version as it arrives, so the two git processes and the Python work overlap instead
+    of running one after the other (git log alone is most of the pass on a long history).
+    """
+    command = ["git", "-C", str(repo_root), "-c", "log.showSignature=false", "log", "-M",
+               "--raw", "--no-abbrev", "-z", "--no-color", _LOG_FORMAT, "--", *pathspec]
+    with tempfile.TemporaryFile() as errors:
+        try:
+            log = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
+        except OSError as error:
+            return str(error)
+        reader: _Summaries | None = None
+        cat = None
+        if states:
+            cat = subprocess.Popen(["git", "-C", str(repo_root), "cat-file", "--batch",
+                                    "--buffer"], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            reader = _Summaries(cat.stdout)  # type: ignore[arg-type]
+            reader.start()
+        sent: set[str] = set()
+
+        def request(blob: str) -> None:
+            if cat is not None and blob not in sent:
+                sent.add(blob)
+                cat.stdin.write(blob.encode() + b"\n")  # type: ignore[union-attr]
+
+        try:
+            _collect(history, _log_blocks(log.stdout), boundary, request)  # type: ignore[arg-type]
+        finally:
+            code = log.wait()
+            if cat is not None and reader is not None:
+                cat.stdin.close()  # type: ignore[union-attr]
+                reader.join()
+                cat.wait()
+        if code != 0:
+            errors.seek(0)
+            return errors.read().decode("utf-8", "replace").strip() or f"exit code {code}"
+    if reader is not None:
+        _apply_states(history, reader.states)
+    return None
+
+
+def _log_blocks(stream: BinaryIO) -> Iterator[str]:
+    """The log's commit blocks as they arrive; a character split across two reads is
+    decoded whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    pending = ""
+    while chunk := stream.read1(1 << 16):  # type: ignore[attr-defined]
+        blocks = (pending + decoder.decode(chunk)).split("\x1e")
+        pending = blocks.pop()
+        yield from blocks
+    yield pending + decoder.decode(b"", final=True)
+
+
+class _Summaries(threading.Thread):
+    """Reads ``git cat-file --batch`` output as it comes and summarises each version."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.states: dict[str, State] = {}
+
+    def run(self) -> None:
+        buffer = bytearray()
+        position = 0
+        while chunk := self.stream.read1(1 << 16):  # type: ignore[attr-defined]
+            buffer += chunk
+            position = self._take(buffer, position)
+            if position > 1 << 20:
+                del buffer[:position]
+                position = 0
+
+    def _take(self, buffer: bytearray, position: int) -> int:
+        while (end := buffer.find(b"\n", position)) >= 0:
+            header = bytes(buffer[position:end]).split(b" ")
+            if len(header) != 3:  # "<id> missing"
+                position = end + 1
+                continue
+            size = int(header[2])
+            if len(buffer) < end + size + 2:
+                break
+            self.states[header[0].decode()] = summarise(bytes(buffer[end + 1:end + 1 + size]))
+            position = end + size + 2
+        return position
 
 
 def _git(repo_root: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
@@ -316,7 +405,7 @@ def _partial_clone(repo_root: Path) -> bool:
 class _Raw:
     """One file change as ``git log --raw`` lists it, before its state is known."""
 
-    header: tuple[str, ...]
+    header: tuple[str, dt.datetime, str, str, dt.datetime, str]
     status: str
     blob: str
     path: str
@@ -324,18 +413,22 @@ class _Raw:
     boundary: bool
 
 
-def _collect(history: RegisterHistory, log: str, boundary: set[str]) -> None:
+def _collect(history: RegisterHistory, blocks: Iterable[str], boundary: set[str],
+             request: Callable[[str], None]) -> None:
     """Chain renames newest-first: once past a rename, older commits of the old path
     belong to the file's newest path. Walking newest-first makes a later file that
     reuses an old path keep its own history."""
     alias: dict[str, str] = {}
     per_file: dict[str, list[_Raw]] = {}
-    for block in log.split("\x1e")[1:]:
+    for block in blocks:
         fields = block.split("\x00")
-        header = tuple(fields[0].split("\x1f"))
-        if len(header) != 6:
+        text = fields[0].split("\x1f")
+        if len(text) != 6:
             continue
-        is_boundary = header[0] in boundary
+        # Dates parsed once per commit, not once per file the commit touches.
+        header = (text[0], dt.datetime.fromisoformat(text[1]), text[2], text[3],
+                  dt.datetime.fromisoformat(text[4]), text[5])
+        is_boundary = text[0] in boundary
         index = 1
         while index < len(fields):
             meta = fields[index].lstrip("\n")
@@ -359,6 +452,8 @@ def _collect(history: RegisterHistory, log: str, boundary: set[str]) -> None:
                 old_path = None
             per_file.setdefault(key, []).append(
                 _Raw(header, status, parts[3], path, old_path, is_boundary))
+            if status != "D":
+                request(parts[3])
     for key, raws in per_file.items():
         raws.reverse()
         history.files[key] = FindingHistory(key, [_change(raw) for raw in raws])
@@ -368,26 +463,18 @@ def _collect(history: RegisterHistory, log: str, boundary: set[str]) -> None:
 def _change(raw: _Raw) -> Change:
     sha, committed, author, email, authored, subject = raw.header
     blob = None if raw.status == "D" or raw.blob == _NO_BLOB else raw.blob
-    return Change(sha, dt.datetime.fromisoformat(committed), author, email,
-                  dt.datetime.fromisoformat(authored), subject, raw.path, raw.old_path, blob,
+    return Change(sha, committed, author, email, authored, subject, raw.path, raw.old_path, blob,
                   boundary=raw.boundary)
 
 
-def _read_states(history: RegisterHistory, repo_root: Path) -> None:
-    """Read every needed file version in one cat-file process, then name each change."""
-    blobs = {c.blob for h in history.files.values() for c in h.changes if c.blob}
-    contents = read_blobs(repo_root, blobs)
-    cache: dict[str, State] = {}
+def _apply_states(history: RegisterHistory, states: dict[str, State]) -> None:
+    """Give each change its state and name what it did, file by file, oldest first."""
     for finding in history.files.values():
         previous: State | None = None
         previous_blob: str | None = None
         changes = []
         for change in finding.changes:
-            state = None
-            if change.blob is not None and change.blob in contents:
-                state = cache.get(change.blob)
-                if state is None:
-                    state = cache[change.blob] = summarise(contents[change.blob])
+            state = states.get(change.blob) if change.blob is not None else None
             kinds = classify(previous, state, change, previous_blob)
             changes.append(_replace(change, state, kinds))
             previous_blob = change.blob
