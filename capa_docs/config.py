@@ -73,6 +73,9 @@ class Settings:
     """Level per rule name: error, warning or off; overrides the defaults."""
     reviews: dict[str, str] = field(default_factory=dict)
     """Management review IDs and their dates (YYYY-MM-DD)."""
+    recurrence_months: int = 12
+    """Findings sharing a clause or root-cause category count as recurring when raised
+    within this many months of each other (management review patterns, similar findings)."""
     allow_raw_html: bool = False
     """Let narrative HTML through unsanitised; only for registers where every writer is trusted."""
     base_dir: Path = field(default=Path("."), compare=False)
@@ -129,6 +132,12 @@ def settings_from_mapping(block: dict[str, Any] | None, base_dir: Path,
     for name in ("stale_days", "due_soon_days"):
         if name in block:
             values[name] = _days(block[name], f"{where}.{name}")
+    if "recurrence_months" in block:
+        months = block["recurrence_months"]
+        if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+            raise ConfigError(f"{where}.recurrence_months: expected a whole number of months "
+                              f"(1 or more), got {months!r}")
+        values["recurrence_months"] = months
     if "shallow_causes" in block:
         phrases = block["shallow_causes"]
         if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip()

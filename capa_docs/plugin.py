@@ -57,7 +57,10 @@ class CapaConfig(base.Config):
     rules = c.Optional(c.Type(dict))
     """Level per rule name: error, warning or off."""
     reviews = c.Optional(c.Type(dict))
-    """Management review IDs and their dates, listed on the management review page."""
+    """Management review IDs and their dates; each review gets a pack page."""
+    recurrence_months = c.Optional(c.Type(int))
+    """Window, in months, within which findings sharing a clause or root-cause category
+    count as recurring. Default: 12."""
     allow_raw_html = c.Optional(c.Type(bool))
     """Publish narrative HTML unsanitised. Only for registers where every writer is trusted.
     Default: false."""

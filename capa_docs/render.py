@@ -35,8 +35,10 @@ from .config import Settings
 from .evidence import resolve_evidence, sha256_of
 from .history import last_changed
 from .model import ERROR, WARNING, Problem
+from .packs import PACKS_INDEX, Pack, pack_pages, packs_for
 from .register import SEVERITIES, STATUSES, Register, as_date
-from .rollup import NO_OWNER, Rollup, clause_key, rollup
+from .rollup import NO_OWNER, Rollup, Similar, clause_key, rollup, similar
+from .trends import charts_html
 from .validate import Validation, validate
 
 INDEX, REGISTER, REVIEW, CLAUSES = "index.md", "register.md", "management-review.md", "clauses.md"
@@ -262,9 +264,17 @@ class Renderer:
         self.settings = register.settings
         self.env = environment()
         self._markdown = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
+        self.packs: list[Pack] = []
+        self._similar: dict[str, list[Similar]] | None = None
         self._hashes: dict[Path, tuple[int, str]] = {}
         self._views: dict[str, list[EvidenceView]] = {}
         self.files: dict[str, Path] = {}
+
+    def similar_of(self, finding_id: str) -> list[Similar]:
+        """Recurrence seen from one finding: the "Similar findings" section."""
+        if self._similar is None:
+            self._similar = similar(self.register)
+        return self._similar.get(finding_id, [])
 
     def linker(self, from_uri: str) -> Callable[[str], str]:
         cache_: dict[str, str] = {}
@@ -282,13 +292,15 @@ class Renderer:
             page = self.finding_page(finding)
             out.pages[page.uri] = page
         out.pages[REGISTER] = Page(REGISTER, self.register_page(), in_nav=True)
+        self.packs = packs_for(self.register, self.repo_root)
         out.pages[REVIEW] = Page(REVIEW, self.review_page(), in_nav=True)
         out.pages[CLAUSES] = Page(CLAUSES, self.clauses_page(), in_nav=True)
         if with_index:
             out.pages[INDEX] = Page(INDEX, self.index_page(), in_nav=True)
+        out.pages.update((page.uri, page) for page in pack_pages(self, self.packs))
         out.assets[CSV_URI] = register_csv(self.register, self.files_of)
         out.assets[JSON_URI] = register_json(self.register, self.files_of)
-        for name in ("capa.css", "register.js"):
+        for name in ("capa.css", "register.js", "print.css"):
             out.assets[f"{ASSET_DIR}/{name}"] = asset_bytes(name)
         out.files = dict(self.files)
         return out
@@ -346,6 +358,7 @@ class Renderer:
         text = self.env.get_template("finding.md.j2").render(
             f=finding, d=data, c=computed, actions=actions, evidence=self.files_of(finding),
             narrative=self.narrative(finding, uri), link=link, register=self.register,
+            similar=self.similar_of(finding.id), months=self.settings.recurrence_months,
             meta_title=Markup(json.dumps(html.escape(title), ensure_ascii=False)),
         )
         return Page(uri, text, edit_path=finding.rel)
@@ -376,6 +389,8 @@ class Renderer:
             r=self.review, register=self.register, link=link, severities=SEVERITIES,
             no_owner=NO_OWNER, stale_days=self.settings.stale_days,
             reviews=self.settings.reviews, table=self._table("_finding_table.j2", link),
+            charts=charts_html(self.register), packs=self.packs, packs_index=PACKS_INDEX,
+            months=self.settings.recurrence_months,
         )
 
     def clauses_page(self) -> str:

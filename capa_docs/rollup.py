@@ -7,12 +7,13 @@ to the findings that make it, and an auditor can check the arithmetic.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .register import SEVERITIES, Register
+from .register import SEVERITIES, Register, as_date
 
 CLOSED_WINDOW_DAYS = 90
 NO_OWNER = "(no owner)"
@@ -90,22 +91,44 @@ def rollup(register: Register) -> Rollup:
     return result
 
 
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months earlier (the month's last day if shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def _shared_keys(finding) -> list[tuple[str, str]]:
+    """What recurrence compares: each clause or control, and the root-cause category."""
+    keys = [("clause", clause) for clause in dict.fromkeys(finding.data.get("clauses") or [])
+            if isinstance(clause, str)]
+    category = finding.get("root_cause", "category")
+    if isinstance(category, str):
+        keys.append(("root-cause category", category))
+    return keys
+
+
 def recurring(register: Register) -> list[Group]:
     """Findings that may be one problem seen twice: same clause, same cause, or linked.
 
     Clause 10.2 b) 3) asks whether similar nonconformities exist or could occur; a clause
-    or root-cause category shared by several findings is where to look first.
+    or root-cause category shared by several findings raised within the recurrence window
+    (``recurrence_months`` before the register's date) is where to look first. Links by
+    ``related`` count whenever they were made: someone judged the findings one problem.
     """
+    start = months_before(register.today, register.settings.recurrence_months)
     by_clause: dict[str, list[str]] = defaultdict(list)
     by_category: dict[str, list[str]] = defaultdict(list)
     for finding in register:
         if finding.data["severity"] == "conformity":
             continue
-        for clause in dict.fromkeys(finding.data.get("clauses") or []):
-            by_clause[clause].append(finding.id)
-        category = finding.get("root_cause", "category")
-        if isinstance(category, str):
-            by_category[category].append(finding.id)
+        raised = as_date(finding.data.get("raised"))
+        if raised is None or not start <= raised <= register.today:
+            continue
+        for kind, key in _shared_keys(finding):
+            (by_clause if kind == "clause" else by_category)[key].append(finding.id)
     groups = [Group("clause", key, ids) for key, ids in sorted(by_clause.items(),
                                                                key=lambda i: clause_key(i[0]))
               if len(ids) > 1]
@@ -113,6 +136,74 @@ def recurring(register: Register) -> list[Group]:
                for key, ids in sorted(by_category.items()) if len(ids) > 1]
     groups += [Group("related", component[0], component) for component in _linked(register)]
     return groups
+
+
+SIMILAR_SHOWN = 5
+
+
+@dataclass
+class Similar:
+    """What one finding shares with others raised within the window around it."""
+
+    kind: str
+    key: str
+    count: int
+    """How many other findings share it within the window (more than are listed)."""
+    nearest: list[str]
+    """Up to ``SIMILAR_SHOWN`` of them, nearest in date first."""
+
+
+def similar(register: Register) -> dict[str, list[Similar]]:
+    """For each finding, the clauses and root-cause category it shares with findings raised
+    within ``recurrence_months`` of it (before or after), and the findings linked to it by
+    ``related`` (either direction, any date).
+
+    A large register can have a thousand findings on one control, so each finding gets a
+    count and its nearest few per shared key, found by bisection in date order: the work
+    grows with findings times keys, not with pairs.
+    """
+    months = register.settings.recurrence_months
+    dated: dict[tuple[str, str], list[tuple[dt.date, str]]] = defaultdict(list)
+    for finding in register:
+        raised = as_date(finding.data.get("raised"))
+        if raised is None or finding.data["severity"] == "conformity":
+            continue
+        for key in _shared_keys(finding):
+            dated[key].append((raised, finding.id))
+    for entries in dated.values():
+        entries.sort()
+    out: dict[str, list[Similar]] = {}
+    for finding in register:
+        found: list[Similar] = []
+        raised = as_date(finding.data.get("raised"))
+        if raised is not None and finding.data["severity"] != "conformity":
+            low_day = months_before(raised, months)
+            high_day = _months_after(raised, months)
+            for kind, key in _shared_keys(finding):
+                entries = dated[(kind, key)]
+                low = bisect.bisect_left(entries, (low_day, ""))
+                high = bisect.bisect_right(entries, (high_day, "\uffff"))
+                if high - low < 2:
+                    continue
+                here = bisect.bisect_left(entries, (raised, ""))
+                near = entries[max(low, here - SIMILAR_SHOWN):
+                               min(high, here + 2 * SIMILAR_SHOWN + 1)]
+                others = [e for e in near if e[1] != finding.id]
+                others.sort(key=lambda e: (abs((e[0] - raised).days), e[1]))
+                found.append(Similar(kind, key, high - low - 1,
+                                     [fid for _, fid in others[:SIMILAR_SHOWN]]))
+        linked = sorted({*(i for i in finding.data.get("related") or []
+                           if i in register.by_id and i != finding.id),
+                         *register.of(finding).referenced_by})
+        if linked:
+            found.append(Similar("related", "", len(linked), linked))
+        if found:
+            out[finding.id] = found
+    return out
+
+
+def _months_after(day: dt.date, months: int) -> dt.date:
+    return months_before(day, -months)
 
 
 def _linked(register: Register) -> list[list[str]]:

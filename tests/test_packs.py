@@ -1,0 +1,329 @@
+"""Management review packs, trend charts and recurrence.
+
+The site test scripts a register's git history over four quarters (raised, extended,
+closed, reopened, closed again) and checks that each review's pack shows the register as
+it stood on its date, even though every finding has moved on since.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from capa_docs.charts import Chart, figure, nice_max, svg
+from capa_docs.config import ConfigError, Settings, settings_from_mapping
+from capa_docs.model import Finding
+from capa_docs.packs import build_packs
+from capa_docs.register import Register
+from capa_docs.rollup import months_before, recurring, similar
+from capa_docs.trends import trend_charts
+
+from .helpers import finding, git, init_repo, write_evidence, write_finding
+from .sites import Page, mkdocs_build, write_config
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+# Charts -----------------------------------------------------------------------------------
+
+def _parse(markup: str) -> ET.Element:
+    return ET.fromstring(str(markup))
+
+
+def test_chart_svg_parses_with_text_alternative_and_escaped_text() -> None:
+    chart = Chart("c1", "Raised <script>", "What was raised.", ["2026 Q1", "<b>&"],
+                  {"raised": [3, 1], "closed": [0, 2]})
+    root = _parse(svg(chart))
+    assert root.tag == f"{SVG}svg" and root.get("role") == "img"
+    assert root.get("aria-labelledby") == "c1-title c1-desc"
+    assert root.find(f"{SVG}title").text == "Raised <script>"
+    desc = root.find(f"{SVG}desc").text
+    assert "raised: 2026 Q1 3, <b>& 1" in desc and "closed: 2026 Q1 0, <b>& 2" in desc
+    bars = root.findall(f"{SVG}rect[@class='capa-chart-bar']")
+    assert [(b.get("data-series"), b.find(f"{SVG}title").text) for b in bars] == [
+        ("raised", "raised, 2026 Q1: 3"), ("closed", "closed, 2026 Q1: 0"),
+        ("raised", "raised, <b>&: 1"), ("closed", "closed, <b>&: 2")]
+    assert "<script>" not in str(svg(chart)) and "\n" not in str(svg(chart))
+
+
+def test_stacked_bars_stack_and_figure_has_a_data_table() -> None:
+    chart = Chart("c2", "Open", "Open by severity.", ["Q1"], {"major": [2], "minor": [3]},
+                  stacked=True)
+    root = _parse(svg(chart))
+    major, minor = root.findall(f"{SVG}rect[@class='capa-chart-bar']")
+    assert float(minor.get("y")) + float(minor.get("height")) == pytest.approx(
+        float(major.get("y")))
+    html = _parse(figure(chart))  # the figure is well-formed XHTML too
+    rows = [[c.text for c in tr] for tr in html.iter("tr")]
+    assert rows == [[None, "major", "minor"], ["Q1", "2", "3"]]
+    assert html.find("details/summary").text.startswith("Data table")
+
+
+@pytest.mark.parametrize(("value", "top"), [(0, 1), (3, 5), (7, 10), (11, 20), (230, 250)])
+def test_nice_axis_maximum(value: float, top: float) -> None:
+    assert nice_max(value) == top
+
+
+def _f(fid: str, raised: str, *, status: str = "in-progress", closed: str | None = None,
+       severity: str = "minor", **extra: Any) -> Finding:
+    data = finding(id=fid, raised=raised, status=status, severity=severity, **extra)
+    if closed:
+        data["closure"]["closed"] = closed
+    else:
+        data.pop("closure")
+    return Finding(Path(f"register/{fid}.md"), f"register/{fid}.md", data, {})
+
+
+def test_trend_charts_count_by_quarter_and_age() -> None:
+    findings = [
+        _f("CAPA-2026-001", "2026-01-10", status="closed", closed="2026-04-10"),
+        _f("CAPA-2026-002", "2026-02-10", severity="major"),
+        _f("CAPA-2026-003", "2026-05-01", status="closed", closed="2026-05-21"),
+        _f("CAPA-2026-004", "2026-09-01"),
+    ]
+    flow, opened, ageing, close = trend_charts(Register(findings, Settings(),
+                                                        dt.date(2026, 9, 30)))
+    assert flow.categories == ["2026 Q1", "2026 Q2", "2026 Q3"]
+    assert flow.series == {"raised": [2, 1, 1], "closed": [0, 2, 0]}
+    assert opened.series["minor"] == [1, 0, 1] and opened.series["major"] == [1, 1, 1]
+    assert ageing.series["major"] == [0, 0, 0, 1, 0]  # 232 days
+    assert ageing.series["minor"] == [1, 0, 0, 0, 0]
+    assert close.categories == ["minor"] and close.series == {"median": [55], "longest": [90]}
+    for chart in (flow, opened, ageing, close):
+        _parse(svg(chart))
+
+
+# Recurrence -------------------------------------------------------------------------------
+
+def test_months_before_clamps_to_month_end() -> None:
+    assert months_before(dt.date(2026, 3, 31), 1) == dt.date(2026, 2, 28)
+    assert months_before(dt.date(2026, 11, 28), 12) == dt.date(2025, 11, 28)
+    assert months_before(dt.date(2026, 1, 15), -1) == dt.date(2026, 2, 15)
+
+
+def test_recurring_groups_only_within_the_window() -> None:
+    findings = [_f("CAPA-2024-001", "2024-12-01"), _f("CAPA-2026-001", "2026-02-01"),
+                _f("CAPA-2026-002", "2026-08-01", clauses=["9.2", "8.1"]),
+                _f("CAPA-2026-003", "2026-09-01", clauses=["9.2"],
+                   related=["CAPA-2024-001"])]
+    settings = settings_from_mapping({"recurrence_months": 6}, Path("."))
+    groups = {(g.kind, g.key): g.ids for g in recurring(
+        Register(findings, settings, dt.date(2026, 9, 30)))}
+    assert groups[("clause", "9.2")] == ["CAPA-2026-002", "CAPA-2026-003"]
+    assert ("clause", "8.1") not in groups  # 2026-02-01 is more than 6 months back
+    assert groups[("root-cause category", "ownership")] == ["CAPA-2026-002", "CAPA-2026-003"]
+    assert groups[("related", "CAPA-2024-001")] == ["CAPA-2024-001", "CAPA-2026-003"]
+    wide = {(g.kind, g.key) for g in recurring(Register(findings, Settings(),
+                                                       dt.date(2026, 9, 30)))}
+    assert ("clause", "8.1") in wide
+
+
+def test_similar_findings_by_key_window_and_links() -> None:
+    findings = [_f(f"CAPA-2026-{i:03d}", f"2026-{i:02d}-01", clauses=["A.5.19"])
+                for i in range(1, 10)]
+    findings.append(_f("CAPA-2024-001", "2024-01-01", related=["CAPA-2026-005"]))
+    register = Register(findings, settings_from_mapping({"recurrence_months": 2}, Path(".")),
+                        dt.date(2026, 11, 28))
+    found = {(s.kind, s.key): s for s in similar(register)["CAPA-2026-005"]}
+    assert found[("clause", "A.5.19")].count == 4
+    assert found[("clause", "A.5.19")].nearest[:2] == ["CAPA-2026-004", "CAPA-2026-006"]
+    assert found[("root-cause category", "ownership")].count == 4
+    assert found[("related", "")].nearest == ["CAPA-2024-001"]
+    assert "CAPA-2024-001" in {i for s in similar(register)["CAPA-2026-005"]
+                               for i in s.nearest}
+
+
+@pytest.mark.parametrize("value", [0, -1, "12", True, 1.5])
+def test_recurrence_months_must_be_whole_months(value: Any) -> None:
+    with pytest.raises(ConfigError, match="recurrence_months"):
+        settings_from_mapping({"recurrence_months": value}, Path("."))
+
+
+def test_pack_without_git_says_so_and_undoes_later_closures() -> None:
+    findings = [_f("CAPA-2026-001", "2026-01-10", status="closed", closed="2026-08-01"),
+                _f("CAPA-2026-002", "2026-09-01")]
+    settings = settings_from_mapping({"reviews": {"MR-1": "2026-06-30"}}, Path("."))
+    current = Register(findings, settings, dt.date(2026, 11, 28))
+    (pack,) = build_packs(settings, current, Path("."), None)
+    assert "no git history" in pack.notes[0]
+    assert pack.figures.open_by_severity["minor"] == ["CAPA-2026-001"]
+    assert pack.raised == ["CAPA-2026-001"] and pack.closed == []
+
+
+# A register with four quarters of git history ---------------------------------------------
+
+REVIEWS = {"MR-2026-Q1": "2026-03-31", "MR-2026-Q2": "2026-06-30",
+           "MR-2026-Q3": "2026-09-30", "MR-2026-Q4": "2026-11-27"}
+
+
+def _major(status: str, due: str, **extra: Any) -> dict[str, Any]:
+    data = {"id": "CAPA-2026-001", "title": "Backups never restore-tested",
+            "severity": "major", "status": status, "source": "certification-audit",
+            "raised": "2026-02-10", "raised_by": "C. Certifier",
+            "requirement": {"standard": "ISO/IEC 27001:2022 A.8.13"},
+            "clauses": ["A.8.13"], "owner": "Sam Ops",
+            "corrective_actions": [{"action": "Add a quarterly restore test.",
+                                    "owner": "Sam Ops", "due": due}]}
+    data.update(extra)
+    return data
+
+
+def _minor(fid: str, raised: str, status: str, **extra: Any) -> dict[str, Any]:
+    extra.setdefault("related", None)
+    data = finding(id=fid, raised=raised, status=status, clauses=["A.5.19"], **extra)
+    data["corrective_actions"][0]["due"] = "2026-12-20"
+    data["correction"]["completed"] = raised
+    if status != "closed":
+        data.pop("closure")
+        data["corrective_actions"][0].pop("completed")
+    else:
+        data["closure"]["evidence"][0]["path"] = f"../evidence/{fid}/checklist.txt"
+    return data
+
+
+def _commit(repo: Path, message: str, day: str) -> None:
+    stamp = f"{day}T12:00:00+00:00"
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message,
+        env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})
+
+
+@pytest.fixture(scope="module")
+def history_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = init_repo(tmp_path_factory.mktemp("packs") / "repo")
+    register = root / "register"
+    write_config(root, {"reviews": REVIEWS})
+    write_finding(register, _major("open", "2026-04-30"))
+    write_finding(register, _minor("CAPA-2026-002", "2026-03-02", "in-progress"))
+    _commit(root, "Q1: raise CAPA-2026-001 and CAPA-2026-002", "2026-03-02")
+    write_finding(register, _major("open", "2026-07-31"))  # due date extended
+    _commit(root, "Q2: extend CAPA-2026-001", "2026-05-15")
+    write_evidence(register, "CAPA-2026-002")
+    closed = _minor("CAPA-2026-002", "2026-03-02", "closed")
+    closed["closure"]["closed"] = "2026-06-10"
+    closed["closure"]["effectiveness"]["reviewed"] = "2026-06-05"
+    closed["corrective_actions"][0]["completed"] = "2026-06-01"
+    write_finding(register, closed)
+    _commit(root, "Q2: close CAPA-2026-002", "2026-06-10")
+    write_finding(register, _minor("CAPA-2026-002", "2026-03-02", "in-progress"))
+    write_finding(register, _minor("CAPA-2026-003", "2026-08-20", "in-progress"))
+    _commit(root, "Q3: reopen CAPA-2026-002; raise CAPA-2026-003", "2026-08-20")
+    write_evidence(register, "CAPA-2026-001")
+    done = finding(id="CAPA-2026-001", severity="major", raised="2026-02-10",
+                   clauses=["A.8.13"], related=None)
+    done["closure"]["evidence"][0]["path"] = "../evidence/CAPA-2026-001/checklist.txt"
+    done["closure"]["closed"] = "2026-10-20"
+    done["closure"]["effectiveness"]["reviewed"] = "2026-10-15"
+    done["corrective_actions"][0].update(due="2026-07-31", completed="2026-07-20")
+    done["correction"]["completed"] = "2026-03-01"
+    write_finding(register, done)
+    write_finding(register, _minor("CAPA-2026-004", "2026-10-20", "in-progress",
+                                   related=["CAPA-2026-002"]))
+    _commit(root, "Q4: close CAPA-2026-001; raise CAPA-2026-004", "2026-10-20")
+    mkdocs_build(root / "mkdocs.yml")
+    return root / "site"
+
+
+def _pack(site: Path, review: str) -> Page:
+    return Page(site / "reviews" / review / "index.html")
+
+
+def _open_counts(page: Page) -> list[str]:
+    heading = next(h for h in page.find_all("h2") if h.text.startswith("Open on"))
+    table = page.elements[page.elements.index(heading):]
+    row = next(e for e in table if e.tag == "tbody")
+    return [td.text for td in row.children[0].children]
+
+
+def _summary(page: Page) -> dict[str, str]:
+    table = page.with_class("capa-pack-summary")[0]
+    rows = [e for e in page.elements if e.tag == "tr" and e in _walk(table)]
+    return {r.children[0].text: r.children[1].text for r in rows if r.children[0].tag == "th"}
+
+
+def _walk(element: Any) -> list[Any]:
+    out, stack = [], [element]
+    while stack:
+        item = stack.pop()
+        out.append(item)
+        stack.extend(item.children)
+    return out
+
+
+def test_each_pack_shows_the_register_as_it_stood_on_its_date(history_site: Path) -> None:
+    q1, q2, q3, q4 = (_pack(history_site, r) for r in REVIEWS)
+    # Q1: the major is open now closed at HEAD; the minor is open though closed once since.
+    assert _open_counts(q1) == ["1", "1", "0", "0", "0", "2"]
+    assert _summary(q1)["Raised"] == "2" and _summary(q1)["Closed"] == "0"
+    assert "Overdue" not in "".join(d.text for d in q1.with_class("capa-decisions"))
+    # Q2: the major's due date was extended; the minor closed, reviewed effective.
+    assert _open_counts(q2) == ["1", "0", "0", "0", "0", "1"]
+    assert _summary(q2)["Due dates extended"] == "1" and _summary(q2)["Closed"] == "1"
+    assert _summary(q2)["Effectiveness reviews: effective"] == "1"
+    events = q2.with_class("capa-pack-events")[0].text
+    assert "CAPA-2026-001" in events and "2026-04-30 → 2026-07-31" in events
+    # Q3: the minor was reopened; the major is overdue (due 2026-07-31): a decision.
+    assert _summary(q3)["Reopened"] == "1" and _summary(q3)["Raised"] == "1"
+    decisions = q3.with_class("capa-decisions")[0].text
+    assert "Overdue major nonconformities" in decisions and "Findings reopened" in decisions
+    assert _open_counts(q3) == ["1", "2", "0", "0", "0", "3"]
+    # Q4: the major closed.
+    assert _open_counts(q4) == ["0", "3", "0", "0", "0", "3"]
+    assert _summary(q4)["Closed"] == "1" and _summary(q4)["Raised"] == "1"
+    recurring = q4.with_class("capa-recurring")[0].text
+    assert "A.5.19" in recurring and "linked" in recurring
+
+
+def test_pack_charts_parse_and_are_as_of_the_review(history_site: Path) -> None:
+    text = (history_site / "reviews" / "MR-2026-Q2" / "index.html").read_text()
+    start = f'<svg xmlns="{SVG[1:-1]}" class="capa-chart"'
+    svgs = [text[i:text.index("</svg>", i) + 6] for i in _all(text, start)]
+    charts = {ET.fromstring(s).find(f"{SVG}title").text: ET.fromstring(s) for s in svgs}
+    flow = charts["Findings raised and closed per quarter"]
+    bars = [b.find(f"{SVG}title").text for b in flow.iter(f"{SVG}rect")
+            if b.get("class") == "capa-chart-bar"]
+    assert bars == ["raised, 2026 Q1: 2", "closed, 2026 Q1: 0", "raised, 2026 Q2: 0",
+                    "closed, 2026 Q2: 1"]
+    assert set(charts) == {"Findings raised and closed per quarter",
+                           "Open findings by severity at each quarter end",
+                           "Ageing of open findings", "Time to close by severity"}
+
+
+def _all(text: str, needle: str) -> list[int]:
+    out, at = [], text.find(needle)
+    while at >= 0:
+        out.append(at)
+        at = text.find(needle, at + 1)
+    return out
+
+
+def test_index_lists_packs_and_review_page_links_them(history_site: Path) -> None:
+    index = Page(history_site / "reviews" / "index.html")
+    links = [a.attrs.get("href") for a in index.find_all("a")]
+    for review in REVIEWS:
+        assert f"../reviews/{review}/" in links
+    review = Page(history_site / "management-review" / "index.html")
+    hrefs = [a.attrs.get("href") for a in review.find_all("a")]
+    assert "../reviews/MR-2026-Q1/" in hrefs and "../reviews/" in hrefs
+    assert review.find_all("svg", role="img")
+    assert "Trends" in [h.text.strip("¶") for h in review.find_all("h2")]
+
+
+def test_print_stylesheet_is_linked_and_hides_the_chrome(history_site: Path) -> None:
+    page = _pack(history_site, "MR-2026-Q3")
+    sheets = [link.attrs["href"] for link in page.find_all("link", rel="stylesheet")]
+    assert "../../assets/capa/print.css" in sheets
+    css = (history_site / "assets" / "capa" / "print.css").read_text()
+    assert "@media print" in css and ".md-header" in css and ".md-sidebar" in css
+    assert "break-inside: avoid" in css
+
+
+def test_finding_page_lists_similar_findings(history_site: Path) -> None:
+    page = Page(history_site / "findings" / "CAPA-2026-003" / "index.html")
+    similar = page.with_class("capa-similar")[0].text
+    assert "clause A.5.19" in similar and "CAPA-2026-002" in similar
+    assert "CAPA-2026-004" in similar and "within 12 months" in similar
