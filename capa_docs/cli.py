@@ -15,7 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .config import ConfigError, Settings, load_settings, repository_root, resolve_today
+from .config import (
+    ConfigError,
+    Settings,
+    load_settings,
+    read_repo_url,
+    repository_root,
+    resolve_today,
+)
 from .model import ERROR, WARNING
 from .report import FORMATS, WRITERS, append_step_summary, markdown_table
 from .scaffold import SEVERITIES, SOURCES, create_finding
@@ -272,7 +279,8 @@ def _render(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.register_dir.is_dir():
         raise ConfigError(f"register folder {settings.register_dir} does not exist")
     build = build_site(settings, repository_root(settings.base_dir), resolve_today(args.today),
-                       links=args.links, with_index=not args.no_index)
+                       links=args.links, with_index=not args.no_index,
+                       repo_url=read_repo_url(settings.config_file))
     for note in build.notes:
         print(f"capa: note: {note}", file=sys.stderr)
     for problem in build.validation.problems:

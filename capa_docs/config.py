@@ -293,6 +293,18 @@ def plugin_block_from_text(text: str | bytes, config_file: Path | str) -> dict[s
     return {}
 
 
+def read_repo_url(config_file: Path | None) -> str | None:
+    """``repo_url`` of mkdocs.yml, so `capa render` links commits as the plugin does."""
+    if config_file is None:
+        return None
+    try:
+        document = yaml.load(config_file.read_bytes(), Loader=_MkdocsYamlLoader)  # noqa: S506
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return None
+    value = document.get("repo_url") if isinstance(document, dict) else None
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def _block(block: Any, config_file: Path | str) -> dict[str, Any]:
     if block is None:
         return {}

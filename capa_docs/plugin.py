@@ -83,6 +83,7 @@ class CapaPlugin(BasePlugin[CapaConfig]):
         self.repo_root: Path | None = None
         self.rendered: Rendered | None = None
         self.blocks: dict[str, list[str]] = {}
+        self.copyright: str | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
@@ -93,6 +94,7 @@ class CapaPlugin(BasePlugin[CapaConfig]):
         except ConfigError as error:
             raise PluginError(str(error)) from None
         self.repo_root = repository_root(self.settings.base_dir)
+        self.copyright = config.copyright
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
@@ -106,7 +108,12 @@ class CapaPlugin(BasePlugin[CapaConfig]):
         has_index = files.get_file_from_path(INDEX) is not None
         build = build_site(settings, repo_root, _today(),
                            links="directory" if config.use_directory_urls else "html",
-                           with_index=not has_index)
+                           with_index=not has_index, repo_url=config.repo_url)
+        if build.source is not None:
+            # The footer ties every page, ours and the site's own, to the commit it shows:
+            # mkdocs-material and the mkdocs themes print `copyright` in the footer.
+            line = build.source.html()
+            config.copyright = f"{self.copyright}<br>{line}" if self.copyright else line
         for note in build.notes:
             log.info(note)
         # A rule warning (overdue, stale...) describes the register, which the site exists

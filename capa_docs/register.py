@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import Settings
+from .history import RegisterHistory
 from .model import Finding
 from .validate import Validation
 
@@ -80,9 +81,14 @@ class Register:
     """Every schema-valid finding, sorted by ID, with computed figures and reverse links."""
 
     def __init__(self, findings: list[Finding], settings: Settings, today: dt.date,
-                 last_changed: dict[str, dt.date] | None = None) -> None:
+                 last_changed: dict[str, dt.date] | None = None, *,
+                 history: RegisterHistory | None = None) -> None:
         self.settings = settings
         self.today = today
+        self.history = history
+        """The build's one history pass: finding pages' History sections read it."""
+        if last_changed is None and history is not None:
+            last_changed = history.last_changed()
         usable = [f for f in findings if f.schema_valid]
         self.findings: list[Finding] = sorted(usable, key=lambda f: f.id)
         self.by_id: dict[str, Finding] = {f.id: f for f in self.findings}
@@ -100,8 +106,9 @@ class Register:
 
     @classmethod
     def from_validation(cls, validation: Validation, settings: Settings, today: dt.date,
-                        last_changed: dict[str, dt.date] | None = None) -> Register:
-        return cls(validation.findings, settings, today, last_changed)
+                        last_changed: dict[str, dt.date] | None = None, *,
+                        history: RegisterHistory | None = None) -> Register:
+        return cls(validation.findings, settings, today, last_changed, history=history)
 
     def __len__(self) -> int:
         return len(self.findings)

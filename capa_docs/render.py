@@ -33,11 +33,13 @@ from markupsafe import Markup, escape
 
 from .config import Settings
 from .evidence import resolve_evidence, sha256_of
-from .history import last_changed
+from .history import read_history
 from .model import ERROR, WARNING, Problem
 from .packs import PACKS_INDEX, Pack, pack_pages, packs_for
+from .provenance import Provenance, provenance
 from .register import SEVERITIES, STATUSES, Register, as_date
 from .rollup import NO_OWNER, Rollup, Similar, clause_key, rollup, similar
+from .trail import last_changed_note, trail_of
 from .trends import charts_html
 from .validate import Validation, validate
 
@@ -160,6 +162,9 @@ class EvidenceView:
     image: bool = False
     reason: str = ""
     source: Path | None = None
+    pinned: str = ""
+    """``verified`` when the finding's sha256 matches the file at build, ``mismatch`` when
+    it does not (only if the evidence-hash rule is not an error), empty when unpinned."""
 
     @property
     def size_text(self) -> str:
@@ -254,13 +259,16 @@ class Renderer:
     """Renders one register into pages; holds what every page shares."""
 
     def __init__(self, register: Register, review: Rollup, repo_root: Path, *,
-                 links: str = "directory") -> None:
+                 links: str = "directory", repo_url: str | None = None,
+                 source: Provenance | None = None) -> None:
         if links not in LINK_STYLES:
             raise ValueError(f"links must be one of {', '.join(LINK_STYLES)}")
         self.register = register
         self.review = review
         self.repo_root = repo_root.resolve()
         self.links = links
+        self.repo_url = repo_url
+        self.source = source
         self.settings = register.settings
         self.env = environment()
         self._markdown = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
@@ -299,7 +307,7 @@ class Renderer:
             out.pages[INDEX] = Page(INDEX, self.index_page(), in_nav=True)
         out.pages.update((page.uri, page) for page in pack_pages(self, self.packs))
         out.assets[CSV_URI] = register_csv(self.register, self.files_of)
-        out.assets[JSON_URI] = register_json(self.register, self.files_of)
+        out.assets[JSON_URI] = register_json(self.register, self.files_of, source=self.source)
         for name in ("capa.css", "register.js", "print.css"):
             out.assets[f"{ASSET_DIR}/{name}"] = asset_bytes(name)
         out.files = dict(self.files)
@@ -333,6 +341,9 @@ class Renderer:
         if source not in self._hashes:
             self._hashes[source] = (source.stat().st_size, sha256_of(source))
         view.size, view.sha256 = self._hashes[source]
+        pinned = item.get("sha256")
+        if isinstance(pinned, str) and pinned:
+            view.pinned = "verified" if pinned.strip().lower() == view.sha256 else "mismatch"
         view.uri = published_uri(repo_path)
         view.name = source.name
         view.image = source.suffix.lower() in IMAGE_SUFFIXES
@@ -359,6 +370,7 @@ class Renderer:
             f=finding, d=data, c=computed, actions=actions, evidence=self.files_of(finding),
             narrative=self.narrative(finding, uri), link=link, register=self.register,
             similar=self.similar_of(finding.id), months=self.settings.recurrence_months,
+            trail=trail_of(self.register.history, finding.rel, self.repo_url),
             meta_title=Markup(json.dumps(html.escape(title), ensure_ascii=False)),
         )
         return Page(uri, text, edit_path=finding.rel)
@@ -374,6 +386,7 @@ class Renderer:
             by_severity=self.register.count_by("severity", SEVERITIES),
             statuses=STATUSES, severities=SEVERITIES, owners=self.register.owners(),
             overdue=overdue, stale=stale,
+            source=Markup(self.source.html()) if self.source else None,
         )
 
     def _table(self, template: str, link: Callable[[str], str]):
@@ -512,7 +525,8 @@ def register_csv(register: Register, evidence_of: Callable) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def register_json(register: Register, evidence_of: Callable) -> bytes:
+def register_json(register: Register, evidence_of: Callable, *,
+                  source: Provenance | None = None) -> bytes:
     """Every field as written, the narrative, and the computed figures, per finding."""
     findings = []
     for f in register:
@@ -522,8 +536,10 @@ def register_json(register: Register, evidence_of: Callable) -> bytes:
              "sha256": e.sha256 or None} for e in evidence_of(f)]
         findings.append({"fields": f.data, "narrative": f.body, "source_file": f.rel,
                          "computed": computed})
-    document = {"version": 1, "as_of": register.today.isoformat(),
-                "count": len(findings), "findings": findings}
+    document: dict[str, Any] = {"version": 1, "as_of": register.today.isoformat()}
+    if source is not None:
+        document["built_from"] = source.as_dict()
+    document.update(count=len(findings), findings=findings)
     return (json.dumps(document, ensure_ascii=False, default=str) + "\n").encode()
 
 
@@ -558,6 +574,8 @@ class Build:
     validation: Validation
     notes: list[str]
     rendered: Rendered | None
+    source: Provenance | None = None
+    """The commit the site was built from, for the footer line."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -569,17 +587,24 @@ class Build:
 
 
 def build_site(settings: Settings, repo_root: Path, today: dt.date, *,
-               links: str = "directory", with_index: bool = True) -> Build:
-    """Validate once (one git call for history), then render if there is no error.
+               links: str = "directory", with_index: bool = True,
+               repo_url: str | None = None) -> Build:
+    """Validate once, then render if there is no error.
 
-    Shared by the plugin and ``capa render`` so both publish from the same checks.
+    One history pass serves the whole build: the `stale` rule, "last changed" and every
+    finding page's History section read the same result, so git runs once per build
+    (plus two small calls for the commit the site is built from). Shared by the plugin
+    and ``capa render`` so both publish from the same checks.
     """
-    changed = last_changed(repo_root, settings.register_dir)
-    validation = validate(settings, repo_root, today, cwd=settings.base_dir,
-                          history=changed.dates)
-    notes = [n for n in (changed.note, *validation.notes) if n]
+    history = read_history(repo_root, settings.register_dir, settings.evidence_dir)
+    dates = history.last_changed()
+    validation = validate(settings, repo_root, today, cwd=settings.base_dir, history=dates)
+    notes = [n for n in (last_changed_note(history), *validation.notes) if n]
+    source = provenance(repo_root, [settings.register_dir, settings.evidence_dir], today,
+                        repo_url)
     if any(p.level == ERROR for p in validation.problems):
-        return Build(validation, notes, None)
-    register = Register.from_validation(validation, settings, today, changed.dates)
-    renderer = Renderer(register, rollup(register), repo_root, links=links)
-    return Build(validation, notes, renderer.render(with_index=with_index))
+        return Build(validation, notes, None, source)
+    register = Register.from_validation(validation, settings, today, dates, history=history)
+    renderer = Renderer(register, rollup(register), repo_root, links=links, repo_url=repo_url,
+                        source=source)
+    return Build(validation, notes, renderer.render(with_index=with_index), source)
