@@ -47,3 +47,10 @@ def test_sample_register_passes_validate() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     summary = result.stdout.strip().splitlines()[-1]
     assert int(summary.split()[0]) >= 15
+
+
+def test_repository_schema_is_the_one_the_package_ships(tmp_path: Path) -> None:
+    """`schemas/finding.schema.json` is for editors in this repository; `capa schema`
+    prints the copy inside the wheel. They must be the same file."""
+    printed = run_capa("schema", cwd=tmp_path).stdout
+    assert printed == (ROOT / "schemas" / "finding.schema.json").read_text(encoding="utf-8")
