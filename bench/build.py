@@ -6,8 +6,14 @@ saying the same things (same theme, pages not in the nav, same evidence files), 
 without it. Both are `mkdocs build` in a fresh process, timed end to end. Target: the
 ratio stays at or below 1.15, and time grows linearly with N.
 
+Then the management review packs: a repository whose history spans the year (each
+finding committed as raised at the end of its quarter, then its final version), built
+with four `reviews:` (four packs, each with its charts) and without (the management
+review page's charts only). Target: packs cost at most 1.3x the build without them.
+
     python bench/build.py            # N = 1000 and 5000
     python bench/build.py 200 1000   # other sizes
+    python bench/build.py --packs 5000   # only the packs comparison
 """
 
 from __future__ import annotations
@@ -152,6 +158,61 @@ def make_bare_site(root: Path, n: int) -> None:
     (root / "mkdocs.yml").write_text(THEME + "not_in_nav: |\n  /findings/\n  /clauses.md\n")
 
 
+REVIEWS = {"MR-2026-Q1": "2026-03-31", "MR-2026-Q2": "2026-06-30",
+           "MR-2026-Q3": "2026-09-30", "MR-2026-Q4": "2026-11-27"}
+
+
+def _commit(root: Path, message: str, day: str) -> None:
+    stamp = f"{day}T12:00:00+00:00"
+    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
+           "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com",
+           "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+    for args in (["add", "-A"], ["commit", "-qm", message]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True)
+
+
+def make_history_site(root: Path, n: int) -> None:
+    """N findings over a year of history: raised (in progress) in their quarter's commit,
+    their final version (a third closed) in a commit of late November."""
+    register = root / "register"
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    (root / "docs").mkdir()
+    (root / "mkdocs.yml").write_text(THEME + "  - capa\n")
+    by_quarter: dict[int, list[int]] = {1: [], 2: [], 3: [], 4: []}
+    for i in range(n):
+        fields, _, _ = finding(i)
+        by_quarter[(int(fields["raised"][5:7]) - 1) // 3 + 1].append(i)
+    for quarter, ids in by_quarter.items():
+        if not ids:
+            continue
+        for i in ids:
+            fields, narrative, _ = finding(i)
+            fields = {**fields, "status": "in-progress",
+                      "corrective_actions": [{k: v for k, v in a.items() if k != "completed"}
+                                             for a in fields["corrective_actions"]]}
+            fields.pop("closure", None)
+            target = register / "2026" / f"{fields['id']}.md"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(f"---\n{yaml.safe_dump(fields, sort_keys=False)}---\n{narrative}")
+        _commit(root, f"Raise the findings of Q{quarter}", f"2026-{3 * quarter:02d}-28")
+    for i in range(n):
+        fields, narrative, closed = finding(i)
+        target = register / "2026" / f"{fields['id']}.md"
+        target.write_text(f"---\n{yaml.safe_dump(fields, sort_keys=False)}---\n{narrative}")
+        if closed:
+            evidence = register / "evidence" / fields["id"] / "record.txt"
+            evidence.parent.mkdir(parents=True, exist_ok=True)
+            evidence.write_text(f"Record for {fields['id']}\n")
+    _commit(root, "Close a third of the findings", "2026-11-26")
+
+
+def with_reviews(root: Path, reviews: dict[str, str] | None) -> None:
+    block = {"capa": {"reviews": reviews}} if reviews else "capa"
+    config = yaml.safe_load(THEME)
+    config["plugins"] = ["search", block]
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
 def timed_build(root: Path) -> float:
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "NO_MKDOCS_2_WARNING": "1"}
     start = time.perf_counter()
@@ -180,5 +241,28 @@ def main(sizes: list[int]) -> None:
                   f"{1000 * plugin / n:>18.2f}", flush=True)
 
 
+def main_packs(sizes: list[int]) -> None:
+    print(f"{'N':>6} {'no packs s':>11} {'4 packs s':>10} {'ratio':>6}")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp, "history")
+            root.mkdir()
+            make_history_site(root, n)
+            with_reviews(root, None)
+            without = timed_build(root)
+            assert not (root / "site/reviews").exists()
+            with_reviews(root, REVIEWS)
+            packs = timed_build(root)
+            built = sorted(p.name for p in (root / "site/reviews").iterdir())
+            assert built == [*REVIEWS, "index.html"], built
+            print(f"{n:>6} {without:>11.2f} {packs:>10.2f} {packs / without:>6.2f}",
+                  flush=True)
+
+
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1000, 5000])
+    args = sys.argv[1:]
+    only_packs = "--packs" in args
+    numbers = [int(a) for a in args if a != "--packs"] or [1000, 5000]
+    if not only_packs:
+        main(numbers)
+    main_packs(numbers)
