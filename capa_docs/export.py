@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from .config import Settings
-from .history import last_changed
+from .history import last_changed, read_history
 from .oscal import poam_document
 from .register import Register
 from .render import Renderer, register_csv, register_json
@@ -36,5 +36,8 @@ def export_bytes(fmt: str, settings: Settings, repo_root: Path,
         renderer = Renderer(register, rollup(register), repo_root)
         produce = register_csv if fmt == "csv" else register_json
         return produce(register, renderer.files_of), notes
-    document = poam_document(register, settings)
+    history = read_history(repo_root, settings.register_dir, settings.evidence_dir)
+    if not history.available or history.shallow:
+        notes.append(f"risk log from the findings' own dates only ({history.note})")
+    document = poam_document(register, settings, history)
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode(), notes

@@ -5,9 +5,11 @@ remediations (one task per corrective action) and a risk log. Every UUID is a uu
 the finding ID and the part's role, so exporting the next commit gives the same UUIDs
 and a tool tracking POA&M items across submissions sees the same items move on.
 
-The risk log is derived from the finding's own dates (raised, corrections and actions
-completed, effectiveness review, closed): only the status changes whose date the file
-records (open at ``raised``, closed at ``closure.closed``) are logged as status changes.
+The risk log takes the business dates from the finding itself (open at ``raised``,
+corrections and actions completed, the effectiveness review, closed at
+``closure.closed``) and the status moves the file does not date (to in-progress, reopened,
+an earlier close) from git history, at the commit that made them. Without history
+(outside git, a shallow clone) only the finding's own dates are logged.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import uuid
 from typing import Any
 
 from .config import Settings
+from .history import RAISED, STATUS_KINDS, FindingHistory, RegisterHistory
 from .model import Finding
 from .register import Register, as_date
 
@@ -45,11 +48,13 @@ def _line(text: str) -> str:
     return " ".join(str(text).split()) or "(untitled)"
 
 
-def poam_document(register: Register, settings: Settings) -> dict[str, Any]:
+def poam_document(register: Register, settings: Settings,
+                  history: RegisterHistory | None = None) -> dict[str, Any]:
     """The whole POA&M: metadata dated by ``register.today``, one item and risk a finding."""
     items, risks = [], []
     for finding in register:
-        risk = _risk(finding, register)
+        past = history.for_path(finding.rel) if history is not None else None
+        risk = _risk(finding, past if past is not None and past.complete else None)
         risks.append(risk)
         items.append(_item(finding, risk["uuid"]))
     scope = f"register:{settings.id_prefix}"
@@ -102,7 +107,7 @@ def _statement(finding: Finding) -> str:
     return "\n\n".join(parts) or finding.data["title"]
 
 
-def _risk(finding: Finding, register: Register) -> dict[str, Any]:
+def _risk(finding: Finding, history: FindingHistory | None) -> dict[str, Any]:
     fid = finding.id
     risk: dict[str, Any] = {
         "uuid": stable_uuid(fid, "risk"),
@@ -119,7 +124,7 @@ def _risk(finding: Finding, register: Register) -> dict[str, Any]:
     remediations = _remediations(finding, actions)
     if remediations:
         risk["remediations"] = remediations
-    risk["risk-log"] = {"entries": _log(finding, actions, remediations)}
+    risk["risk-log"] = {"entries": _log(finding, actions, remediations, history)}
     return risk
 
 
@@ -168,18 +173,26 @@ def _remediations(finding: Finding, actions: list[dict[str, Any]]) -> list[dict[
     return result
 
 
-def _log(finding: Finding, actions: list[dict[str, Any]],
-         remediations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Dated events of the finding, oldest first; status changes only where dated."""
+def _log(finding: Finding, actions: list[dict[str, Any]], remediations: list[dict[str, Any]],
+         history: FindingHistory | None) -> list[dict[str, Any]]:
+    """Dated events of the finding and its git status moves, oldest first."""
     fid = finding.id
     by_kind = {r["props"][0]["value"]: r["uuid"] for r in remediations}
-    entries: list[tuple[dt.date, int, dict[str, Any]]] = []
+    entries: list[tuple[str, int, dict[str, Any]]] = []
 
-    def add(day: dt.date | None, key: str, title: str, **extra: Any) -> None:
-        if day is not None:
-            entry = {"uuid": stable_uuid(fid, "log", key), "title": title, "start": _when(day),
-                     **extra}
-            entries.append((day, len(entries), entry))
+    def add(day: dt.date | dt.datetime | None, key: str, title: str, **extra: Any) -> None:
+        if day is None:
+            return
+        start = (day.astimezone(dt.UTC).isoformat() if isinstance(day, dt.datetime)
+                 else _when(day))
+        entry = {"uuid": stable_uuid(fid, "log", key), "title": title, "start": start, **extra}
+        entries.append((start, len(entries), entry))
+
+    for change, before, after in _status_moves(finding, history):
+        add(change.date, f"commit-{change.commit}-{after}",
+            f"Status {before or 'new'} to {after}",
+            description=f"Commit {change.commit[:12]} by {change.author}: {change.subject}",
+            **{"status-change": RISK_STATUS[after]})
 
     add(as_date(finding.data["raised"]), "raised",
         f"Raised by {_line(finding.data['raised_by'])}", **{"status-change": "open"})
@@ -205,3 +218,20 @@ def _log(finding: Finding, actions: list[dict[str, Any]],
         add(as_date(finding.get("closure", "closed")), "closed", "Closed",
             **{"status-change": "closed"})
     return [entry for _, _, entry in sorted(entries, key=lambda e: (e[0], e[1]))]
+
+
+def _status_moves(finding: Finding, history: FindingHistory | None):
+    """Git's status moves that the finding's own dates do not already record.
+
+    ``raised`` dates the opening and ``closure.closed`` the (last) closing; git adds
+    when work started, reopenings and earlier closings, at the commit that made them.
+    """
+    if history is None:
+        return []
+    moves = [(e.change, e.before, e.after) for e in history.timeline()
+             if e.kind in STATUS_KINDS and e.kind != RAISED and e.after in RISK_STATUS]
+    if finding.data["status"] == "closed":
+        last_close = max((i for i, m in enumerate(moves) if m[2] == "closed"), default=None)
+        if last_close is not None:
+            del moves[last_close]
+    return moves

@@ -133,6 +133,25 @@ def test_oscal_uuids_stable_across_an_edit(tmp_path: Path) -> None:
     assert any(t.startswith("Edited") for t in titles)
 
 
+def test_oscal_risk_log_takes_status_moves_from_git(tmp_path: Path) -> None:
+    repo = _register(tmp_path)
+    path = repo / "register" / "2026" / "CAPA-2026-008.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "status: open", "status: in-progress", 1), encoding="utf-8")
+    commit_all(repo, "work started", "2026-11-10")
+    body = json.loads(_export(repo, "oscal-poam"))["plan-of-action-and-milestones"]
+    logs = {r["props"][0]["value"]: r["risk-log"]["entries"] for r in body["risks"]}
+    moves = [(e["start"], e.get("status-change")) for e in logs["CAPA-2026-008"]]
+    # opened at its raised date (from the file), work started at the commit (from git)
+    assert moves == [("2026-03-14T00:00:00+00:00", "open"),
+                     ("2026-11-10T12:00:00+00:00", "remediating")]
+    # a finding committed already closed: its close is dated by closure.closed, once
+    closed = [(e["start"], e.get("status-change")) for e in logs["CAPA-2026-004"]
+              if e.get("status-change")]
+    assert closed == [("2026-03-14T00:00:00+00:00", "open"),
+                      ("2026-07-15T00:00:00+00:00", "closed")]
+
+
 def test_export_is_reproducible_with_source_date_epoch(tmp_path: Path) -> None:
     repo = _register(tmp_path)
     env = {"SOURCE_DATE_EPOCH": "1795000000"}
