@@ -10,6 +10,7 @@ than the commit holds. Two git calls per build; none outside git.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,10 +40,11 @@ class Provenance:
         return f"Built from commit {self.short}{extra}{when}"
 
     def html(self) -> str:
-        """The sentence with the commit linked; every part is hex, a date or our words."""
+        """The sentence with the commit linked; every part is hex, a date or our words, and
+        the address (from ``repo_url``) is escaped."""
         text = self.sentence()
         if self.commit and self.url:
-            link = f'<a href="{self.url}"><code>{self.short}</code></a>'
+            link = f'<a href="{html.escape(self.url)}"><code>{self.short}</code></a>'
             text = text.replace(self.short, link, 1)
         elif self.commit:
             text = text.replace(self.short, f"<code>{self.short}</code>", 1)
