@@ -50,7 +50,7 @@ from .gittree import (
     merge_base,
     resolve_commit,
 )
-from .model import OFF, Finding, KeyPath, Problem
+from .model import OFF, Finding, KeyPath, Problem, as_date
 from .rules import DIFF_RULES
 from .validate import display_path, validate
 
@@ -203,13 +203,6 @@ def _evidence_paths(finding_rel: str, raw: bytes) -> list[str]:
     return [target for target in targets if target]
 
 
-def _date(value: Any) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
 def _similar(old: dict[str, Any] | None, new: dict[str, Any] | None) -> bool:
     """Whether an added file is a removed one under another ID (a rename, not new work)."""
     if not old or not new:
@@ -308,7 +301,7 @@ class _Judge:
         for index, (was, now) in enumerate(zip(old_actions, new_actions, strict=False)):
             if not isinstance(was, dict) or not isinstance(now, dict):
                 continue
-            before, after = _date(was.get("due")), _date(now.get("due"))
+            before, after = as_date(was.get("due")), as_date(now.get("due"))
             if before and after and after > before:
                 self.at("due-extended", new, rel, ("corrective_actions", index, "due"),
                         f"corrective action {index + 1} due date moved from {before} to "

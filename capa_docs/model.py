@@ -6,11 +6,25 @@ all depend on it without depending on each other.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 KeyPath = tuple[str | int, ...]
+
+
+def as_date(value: Any) -> dt.date | None:
+    """A contract date (the loader keeps dates as the text written), or None when absent
+    or not a date: the one place that turns finding dates into dates."""
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
 
 ERROR = "error"
 WARNING = "warning"

@@ -15,23 +15,11 @@ from typing import Any
 
 from .config import Settings
 from .history import RegisterHistory
-from .model import Finding
+from .model import Finding, as_date
 from .validate import Validation
 
 SEVERITIES = ("major", "minor", "observation", "ofi", "conformity")
 STATUSES = ("open", "in-progress", "closed")
-
-
-def as_date(value: Any) -> dt.date | None:
-    """A contract date (kept as text by the loader), or None when absent or not a date."""
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
 
 
 @dataclass

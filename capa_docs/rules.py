@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .evidence import OK, OUTSIDE, Resolved, resolve_evidence, sha256_of
-from .model import ERROR, WARNING, Finding, KeyPath
+from .model import ERROR, WARNING, Finding, KeyPath, as_date
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -97,15 +97,6 @@ DIFF_RULES: dict[str, Rule] = {
         Rule("severity-lowered", WARNING, "A finding's severity was lowered."),
     )
 }
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
 
 
 def _actions(f: Finding) -> list[tuple[int, dict[str, Any]]]:
@@ -324,7 +315,7 @@ def _dates(f: Finding) -> Iterator[tuple[KeyPath, str, dt.date]]:
         candidates.append((("corrective_actions", index, "completed"),
                            f"corrective action {index + 1} completed"))
     for keypath, label in candidates:
-        value = _date(f.get(*keypath))
+        value = as_date(f.get(*keypath))
         if value is not None:
             yield keypath, label, value
 
@@ -332,7 +323,7 @@ def _dates(f: Finding) -> Iterator[tuple[KeyPath, str, dt.date]]:
 @rule("date-order", ERROR,
       "A date before `raised`, or a completion, closure or review date in the future.")
 def date_order(f: Finding, ctx: Context) -> RuleOutput:
-    raised = _date(f.data["raised"])
+    raised = as_date(f.data["raised"])
     if raised is None:
         return
     if raised > ctx.today:
@@ -348,12 +339,12 @@ def date_order(f: Finding, ctx: Context) -> RuleOutput:
 @rule("due-beyond-sla", WARNING, "A corrective action is due later than its severity allows.")
 def due_beyond_sla(f: Finding, ctx: Context) -> RuleOutput:
     days = ctx.settings.sla_days.get(f.data["severity"])
-    raised = _date(f.data["raised"])
+    raised = as_date(f.data["raised"])
     if days is None or raised is None:
         return
     limit = raised + dt.timedelta(days=days)
     for index, action in _actions(f):
-        due = _date(action.get("due"))
+        due = as_date(action.get("due"))
         if due is not None and due > limit:
             yield ("corrective_actions", index, "due"), (
                 f"corrective action {index + 1} is due {due}, later than the {days} days a "
@@ -366,7 +357,7 @@ def overdue(f: Finding, ctx: Context) -> RuleOutput:
     if f.data["status"] == "closed":
         return
     for index, action in _actions(f):
-        due = _date(action.get("due"))
+        due = as_date(action.get("due"))
         if due is not None and not action.get("completed") and due < ctx.today:
             days = (ctx.today - due).days
             yield ("corrective_actions", index, "due"), (
