@@ -38,6 +38,9 @@ _FLOAT = "tag:yaml.org,2002:float"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
+_TEXT_TAGS = frozenset((_STR, _TIMESTAMP))
+_KEY_TAGS = frozenset((_STR, _INT, _BOOL, _NULL, _FLOAT, _TIMESTAMP))
+_ScalarNode = yaml.ScalarNode
 _IMPLICIT = _Loader.yaml_implicit_resolvers
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
@@ -231,33 +234,42 @@ class _Builder:
             raise LoadError(self.line, f"more than {MAX_VALUES:,} values (an alias bomb?)")
         if depth > MAX_DEPTH:
             raise LoadError(self.line, f"nesting deeper than {MAX_DEPTH} levels")
+        lines = self.lines
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 key = self._key(key_node, path)
                 line = key_node.start_mark.line + 2
+                keypath = (*path, key)
                 if key in out:
-                    shown = ".".join(str(p) for p in (*path, key))
-                    first = self.lines[(*path, key)]
+                    shown = ".".join(str(p) for p in keypath)
                     self.duplicates.append(
-                        (line, f"key `{shown}` appears twice (first at line {first}); "
+                        (line, f"key `{shown}` appears twice (first at line {lines[keypath]}); "
                                "keep one and merge the values")
                     )
                 else:
-                    self.lines[(*path, key)] = line
-                out[key] = self.build(value_node, (*path, key), depth + 1)
+                    lines[keypath] = line
+                # Text is most values: taken here, without a call per value.
+                if value_node.__class__ is _ScalarNode and value_node.tag in _TEXT_TAGS:
+                    self.values += 1
+                    out[key] = value_node.value
+                else:
+                    out[key] = self.build(value_node, keypath, depth + 1)
             return out
         if isinstance(node, yaml.SequenceNode):
             items = []
             for index, item in enumerate(node.value):
-                self.lines[(*path, index)] = item.start_mark.line + 2
-                items.append(self.build(item, (*path, index), depth + 1))
+                lines[(*path, index)] = item.start_mark.line + 2
+                if item.__class__ is _ScalarNode and item.tag in _TEXT_TAGS:
+                    self.values += 1
+                    items.append(item.value)
+                else:
+                    items.append(self.build(item, (*path, index), depth + 1))
             return items
         return self._scalar(node)
 
     def _key(self, node: yaml.Node, path: KeyPath) -> str:
-        if not isinstance(node, yaml.ScalarNode) or node.tag not in (_STR, _INT, _BOOL, _NULL,
-                                                                      _FLOAT, _TIMESTAMP):
+        if node.__class__ is not _ScalarNode or node.tag not in _KEY_TAGS:
             raise LoadError(
                 node.start_mark.line + 2,
                 "a key must be plain text (merge keys '<<' and complex keys are not allowed)",
@@ -266,9 +278,7 @@ class _Builder:
 
     def _scalar(self, node: yaml.Node) -> Any:
         tag = node.tag
-        if tag == _STR:
-            return node.value
-        if tag == _TIMESTAMP:
+        if tag in _TEXT_TAGS:
             return node.value
         if tag == _NULL:
             return None
