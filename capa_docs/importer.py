@@ -417,45 +417,87 @@ def assign_ids(drafts: list[Draft], settings: Settings, out_dir: Path, existing:
                today: dt.date) -> None:
     """Keep a row's own ID where it fits the pattern; give the others the next free one.
 
-    A row whose ID is already in the register is skipped: re-running an import must not
-    overwrite a finding, nor file the same one twice.
+    Every own ID is reserved before any row is numbered, so a row without an ID never
+    takes the ID a later row carries. A row repeating an ID already kept for an earlier
+    row of the sheet gets a new ID, with its own kept as the original reference.
+
+    A row an earlier import already filed is skipped: re-running an import must not
+    overwrite a finding, nor file the same one twice. The n-th row carrying an ID matches
+    the n-th finding filed for it: the file of that ID, then the files that keep it as
+    their original reference (the sheet's repeats, renumbered).
     """
     used = {p.stem: p for p in existing}
-    taken = list(existing)
-    imported = _imported_references(existing) if any(
-        isinstance(d.data.get("id"), str) and not re.fullmatch(settings.id_pattern, d.data["id"])
-        for d in drafts) else {}
+    references = {_line(d.data["id"]) for d in drafts if isinstance(d.data.get("id"), str)}
+    filed = _filed_for(existing, used, references, settings.id_pattern)
+    seen: dict[str, int] = {}
+    kept: dict[str, int] = {}
+    pending: list[tuple[Draft, str]] = []
     for draft in drafts:
         own = draft.data.get("id")
-        raised = draft.data.get("raised")
-        year = int(raised[:4]) if isinstance(raised, str) and _is_iso(raised) else today.year
-        if isinstance(own, str) and own in imported:
-            draft.skipped = f"{own} was imported before as {imported[own]}; not imported twice"
+        if not isinstance(own, str) or not own:
+            pending.append((draft, ""))
             continue
-        if isinstance(own, str) and re.fullmatch(settings.id_pattern, own):
-            if own in used:
-                draft.skipped = (f"the register already has {own} ({used[own]}); "
-                                 "not overwritten")
-                continue
-            finding_id = own
-        else:
-            finding_id = next_id(settings, year, taken)
-            if own:
-                draft.reference = own
+        key = _line(own)
+        index = seen.get(key, 0)
+        seen[key] = index + 1
+        earlier = filed.get(key, [])
+        if index < len(earlier):
+            before = earlier[index]
+            draft.skipped = (f"the register already has {own} ({before}); not overwritten"
+                             if before.stem == own else
+                             f"{own} was imported before as {before.stem} ({before}); "
+                             "not imported twice")
+            continue
+        if re.fullmatch(settings.id_pattern, own) and own not in used and own not in kept:
+            kept[own] = draft.row
+            _place(draft, own, out_dir, today, used)
+            continue
+        pending.append((draft, own))
+    taken = [*existing, *(out_dir / f"{finding_id}.md" for finding_id in kept)]
+    for draft, own in pending:
+        finding_id = next_id(settings, _raised_year(draft, today), taken)
+        if own:
+            draft.reference = own
+            if not re.fullmatch(settings.id_pattern, own):
                 draft.notes.append(f"the spreadsheet's reference {own!r} does not match the "
                                    f"ID pattern {settings.id_pattern}; given ID {finding_id}.")
-        draft.data = {"id": finding_id, **{k: v for k, v in draft.data.items() if k != "id"}}
-        draft.target = out_dir / str(year) / f"{finding_id}.md"
-        used[finding_id] = draft.target
-        taken.append(draft.target)
+            elif own in kept:
+                draft.notes.append(f"row {kept[own]} of the spreadsheet has the same ID "
+                                   f"{own}; this row was given ID {finding_id}.")
+            else:
+                draft.notes.append(f"the register already has {own} ({used[own]}) for "
+                                   f"another finding; this row was given ID {finding_id}.")
+        _place(draft, finding_id, out_dir, today, used)
+        taken.append(out_dir / f"{finding_id}.md")
+
+
+def _raised_year(draft: Draft, today: dt.date) -> int:
+    raised = draft.data.get("raised")
+    return int(raised[:4]) if isinstance(raised, str) and _is_iso(raised) else today.year
+
+
+def _place(draft: Draft, finding_id: str, out_dir: Path, today: dt.date,
+           used: dict[str, Path]) -> None:
+    draft.data = {"id": finding_id, **{k: v for k, v in draft.data.items() if k != "id"}}
+    draft.target = out_dir / str(_raised_year(draft, today)) / f"{finding_id}.md"
+    used[finding_id] = draft.target
 
 
 _REFERENCE = re.compile(r"^Original reference: (.+)$", re.MULTILINE)
 
 
-def _imported_references(existing: list[Path]) -> dict[str, Path]:
-    """Spreadsheet references earlier imports kept, so a re-import does not file twice."""
-    found: dict[str, Path] = {}
+def _filed_for(existing: list[Path], used: dict[str, Path], references: set[str],
+               id_pattern: str) -> dict[str, list[Path]]:
+    """For each of the sheet's references, the findings already filed for it, in order.
+
+    The finding of that ID comes first, then those that keep it as the original
+    reference, by ID. The files are read only when a reference may have been filed
+    under another ID: it does not fit the pattern, or the register already holds it.
+    """
+    found: dict[str, list[Path]] = {ref: [used[ref]] for ref in references if ref in used}
+    if not any(ref in used or not re.fullmatch(id_pattern, ref) for ref in references):
+        return found
+    kept: dict[str, list[Path]] = {}
     for path in existing:
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -463,7 +505,12 @@ def _imported_references(existing: list[Path]) -> dict[str, Path]:
             continue
         if "Original reference: " in text:
             for match in _REFERENCE.finditer(text):
-                found.setdefault(match[1].strip(), path)
+                reference = match[1].strip()
+                if reference in references and path.stem != reference:
+                    kept.setdefault(reference, []).append(path)
+                    break
+    for reference, paths in kept.items():
+        found.setdefault(reference, []).extend(sorted(set(paths), key=lambda p: p.stem))
     return found
 
 

@@ -194,3 +194,64 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     nothing = tmp_path / "y.csv"
     nothing.write_text("a,b\n1,2\n", encoding="utf-8")
     assert run_capa("import", str(nothing), cwd=repo).returncode == 2
+
+
+def _csv(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_row_without_id_does_not_take_a_later_rows_id(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    source = _csv(tmp_path / "c.csv", "NC No.,Title,Severity,Status\n"
+                  ",No id row,Minor,Open\n"
+                  "CAPA-2026-001,Own id row,Major,Open\n"
+                  "CAPA-2026-001,Same id again,Minor,Open\n")
+    result = run_capa("import", str(source), "--today", TODAY, cwd=repo)
+    assert "0 skipped" in result.stdout, result.stdout + result.stderr
+    files = _register_files(repo)
+    assert sorted(files) == ["register/2026/CAPA-2026-001.md", "register/2026/CAPA-2026-002.md",
+                             "register/2026/CAPA-2026-003.md"]
+    assert "title: Own id row" in files["register/2026/CAPA-2026-001.md"]
+    assert "title: No id row" in files["register/2026/CAPA-2026-002.md"]
+    repeat = files["register/2026/CAPA-2026-003.md"]
+    assert "title: Same id again" in repeat
+    assert "Original reference: CAPA-2026-001" in repeat
+    assert "row 3 of the spreadsheet has the same ID CAPA-2026-001" in repeat
+
+
+def test_reimport_of_repeated_ids_files_nothing_twice(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    source = _csv(tmp_path / "c.csv", "NC No.,Title,Severity,Status\n"
+                  "CAPA-2026-001,First,Major,Open\n"
+                  "CAPA-2026-001,Second,Minor,Open\n"
+                  "NC-9,Third,Obs,Open\n"
+                  "NC-9,Fourth,Obs,Open\n")
+    first = run_capa("import", str(source), "--today", TODAY, cwd=repo)
+    assert "4 rows: 4 written" in first.stdout, first.stdout + first.stderr
+    before = _register_files(repo)
+    again = run_capa("import", str(source), "--today", TODAY, cwd=repo)
+    assert again.returncode == 1
+    assert _register_files(repo) == before
+    out = again.stdout
+    assert "skipped row 2: the register already has CAPA-2026-001 (" in out
+    assert "skipped row 3: CAPA-2026-001 was imported before as CAPA-2026-002 (" in out
+    assert "skipped row 4: NC-9 was imported before as CAPA-2026-003 (" in out
+    assert "skipped row 5: NC-9 was imported before as CAPA-2026-004 (" in out
+    assert "4 rows: 0 written, 0 valid, 0 with errors, 4 skipped" in out
+
+
+def test_id_of_a_hand_written_finding_is_not_overwritten(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    existing = repo / "register" / "2026" / "CAPA-2026-001.md"
+    existing.parent.mkdir()
+    existing.write_text("---\nid: CAPA-2026-001\n---\nBy hand.\n", encoding="utf-8")
+    source = _csv(tmp_path / "c.csv", "NC No.,Title,Severity,Status\n"
+                  "CAPA-2026-001,Clash,Major,Open\n"
+                  "CAPA-2026-001,Clash again,Minor,Open\n")
+    result = run_capa("import", str(source), "--today", TODAY, cwd=repo)
+    assert "skipped row 2: the register already has CAPA-2026-001 (" in result.stdout
+    assert existing.read_text(encoding="utf-8").endswith("By hand.\n")
+    again = _register_files(repo)["register/2026/CAPA-2026-002.md"]
+    assert "title: Clash again" in again and "Original reference: CAPA-2026-001" in again
+    assert "the register already has CAPA-2026-001" in again
