@@ -20,7 +20,7 @@ import yaml
 from .config import ConfigError, Settings
 from .model import ERROR, Problem
 from .scaffold import next_id
-from .spreadsheet import Cell, Table, cell_text, is_blank
+from .spreadsheet import Cell, Formula, Table, cell_text, is_blank
 
 # Field names a column can map to (`--map "NC No.=id"`), with the headings guessed for each.
 HEADINGS: dict[str, tuple[str, ...]] = {
@@ -285,6 +285,13 @@ def draft_row(number: int, cells: list[Cell], table: Table, fields: list[str | N
     for heading, name, value in zip(table.headings, fields, cells, strict=True):
         if not is_blank(value):
             draft.cells.append((heading or "(no heading)", cell_text(value)))
+        if isinstance(value, Formula):
+            # the formula is not the value it stands for: never read it as a field
+            draft.notes.append(f"{heading or '(no heading)'!r} holds the formula `{value}` with "
+                               "no computed value (the workbook was saved without "
+                               "calculating it)" + (f": not read as {name}" if name else "")
+                               + "; open and save it in Excel, or enter the value.")
+            continue
         if name == "narrative":
             if not is_blank(value):
                 draft.narrative.append((heading, cell_text(value)))

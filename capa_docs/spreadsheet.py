@@ -11,11 +11,23 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import ConfigError
+
+
+class Formula(str):
+    """The text of a formula cell the workbook holds no computed value for.
+
+    A workbook written by a script (or saved without recalculating) stores formulas
+    without their results; ``data_only`` then reads the cell as empty. The formula text
+    is all the file has, so it is kept, marked, rather than lost.
+    """
+
 
 Cell = str | int | float | bool | dt.date | dt.datetime | None
 
@@ -111,6 +123,8 @@ def _read_xlsx(path: Path, sheet: str | None) -> Sheet:
         for cell in row:
             if cell.value is not None:
                 grid[(cell.row, cell.column)] = cell.value
+    if _has_uncomputed_formula(path):
+        grid.update(_uncomputed_formulas(path, ws.title, grid))
     # A merged heading holds its text in the top-left cell only; give every cell of the
     # range that text, so a heading merged down over the header row is still seen there.
     for merged in ws.merged_cells.ranges:
@@ -124,6 +138,48 @@ def _read_xlsx(path: Path, sheet: str | None) -> Sheet:
     last_col = max(c for _, c in grid)
     rows = [[grid.get((r, c)) for c in range(1, last_col + 1)] for r in range(1, last_row + 1)]
     return Sheet(ws.title, rows, list(range(1, last_row + 1)))
+
+
+# A formula element with no value after it: <f>TODAY()</f><v/></c>, or a shared formula's
+# <f t="shared" si="0"/></c>. Excel writes <v> after <f> when it has a result.
+_UNCOMPUTED = re.compile(
+    rb"<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
+
+
+def _has_uncomputed_formula(path: Path) -> bool:
+    """Whether any worksheet holds a formula without its result: a cheap look at the XML
+    that spares the second, formula-reading pass over a workbook Excel saved."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(_UNCOMPUTED.search(archive.read(name))
+                       for name in archive.namelist()
+                       if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return False
+
+
+def _uncomputed_formulas(path: Path, title: str,
+                         values: dict[tuple[int, int], Cell]) -> dict[tuple[int, int], Cell]:
+    """The formula text of each cell that has a formula but no computed value."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception:  # noqa: BLE001 - it loaded once; without formulas we keep what we have
+        return {}
+    found: dict[tuple[int, int], Cell] = {}
+    try:
+        rows = book[title].iter_rows(min_row=1, min_col=1, values_only=True)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                text = getattr(value, "text", value)  # an ArrayFormula keeps it in .text
+                if (isinstance(text, str) and text.startswith("=")
+                        and values.get((r, c)) is None):
+                    found[(r, c)] = Formula(text)
+    finally:
+        book.close()
+    return found
 
 
 def is_blank(value: Cell) -> bool:

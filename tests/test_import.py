@@ -255,3 +255,24 @@ def test_id_of_a_hand_written_finding_is_not_overwritten(tmp_path: Path) -> None
     again = _register_files(repo)["register/2026/CAPA-2026-002.md"]
     assert "title: Clash again" in again and "Original reference: CAPA-2026-001" in again
     assert "the register already has CAPA-2026-001" in again
+
+
+def test_formula_without_computed_value_is_kept(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    repo = _repo(tmp_path)
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["NC No.", "Title", "Severity", "Status", "Date Raised", "Risk rating"])
+    # openpyxl saves formulas without results, as a script-written workbook has them
+    ws.append(["CAPA-2026-001", "Badges not returned", "Minor", "Open", "=TODAY()",
+               '=IF(1<2,"High","Low")'])
+    source = tmp_path / "formulas.xlsx"
+    book.save(source)
+    result = run_capa("import", str(source), "--today", TODAY, cwd=repo)
+    assert "1 written" in result.stdout, result.stdout + result.stderr
+    text = _register_files(repo)["register/2026/CAPA-2026-001.md"]
+    assert "| Date Raised | =TODAY() |" in text
+    assert '| Risk rating | =IF(1&lt;2,"High","Low") |' in text
+    assert "'Date Raised' holds the formula `=TODAY()` with no computed value" in text
+    assert "not read as raised" in text
+    assert "raised:" not in text.split("\n---\n", 1)[0]  # not invented, not the formula
