@@ -18,7 +18,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
@@ -146,6 +146,9 @@ class CapaPlugin(BasePlugin[CapaConfig]):
             files.append(File.generated(config, uri, abs_src_path=str(source)))
         return files
 
+    # First, so a plugin listed before capa (minify, lightbox...) sees the blocks, not
+    # our placeholders.
+    @event_priority(100)
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
                         files: Files) -> str | None:
         """Put back the HTML blocks the Markdown processor did not need to parse."""
@@ -169,10 +172,15 @@ class CapaPlugin(BasePlugin[CapaConfig]):
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild when a finding or an evidence file changes, even outside docs_dir."""
         if self.config.enabled and self.settings is not None:
-            server.watch(str(self.settings.register_dir))
-            evidence = self.settings.evidence_dir
-            if not evidence.is_relative_to(self.settings.register_dir) and evidence.is_dir():
-                server.watch(str(evidence))
+            register = self.settings.register_dir
+            server.watch(str(register))
+            folders = {self.settings.evidence_dir}
+            # Evidence may live anywhere in the repository (a policy folder, say).
+            if self.rendered is not None:
+                folders.update(source.parent for source in self.rendered.files.values())
+            for folder in sorted(folders):
+                if folder.is_dir() and not folder.is_relative_to(register):
+                    server.watch(str(folder))
         return server
 
 

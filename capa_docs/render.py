@@ -24,7 +24,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import jinja2
 import markdown
@@ -50,11 +50,17 @@ FILES_DIR = "files"
 NAV_PAGES = (REGISTER, REVIEW, CLAUSES)
 NAV_TITLES = {REGISTER: "Register", REVIEW: "Management review", CLAUSES: "Clauses"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"}
-# Evidence that a browser would run as a page of the site (script in HTML or SVG) or that
-# a site generator would turn into a page (Markdown) is published as plain text.
-ACTIVE_SUFFIXES = {".md", ".markdown", ".html", ".htm", ".xhtml", ".shtml", ".svg", ".svgz",
-                   ".xml", ".xsl", ".xslt", ".js", ".mjs", ".php"}
-NONE_TEXT = Markup('<span class="capa-none">not recorded</span>')
+# Evidence is published under its own name only when its type is passive: a browser shows
+# or downloads it and never runs it as a page of the site, and no site generator turns it
+# into a page. Anything else (HTML, SVG, XHTML, scripts, every Markdown suffix MkDocs
+# knows, and types nobody listed) is published as plain text: an allowlist, because a
+# blocklist misses `.xht`, `.mdown` and whatever comes next.
+PASSIVE_SUFFIXES = IMAGE_SUFFIXES | {
+    ".pdf", ".txt", ".csv", ".tsv", ".log", ".json", ".yaml", ".yml",
+    ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods", ".odp", ".rtf",
+    ".eml", ".msg", ".zip", ".gz", ".tgz", ".7z", ".tar", ".mp3", ".mp4", ".webm",
+}
+NONE_TEXT =NONE_TEXT = Markup('<span class="capa-none">not recorded</span>')
 
 
 def finding_uri(finding_id: str) -> str:
@@ -66,9 +72,16 @@ def clause_anchor(clause: str) -> str:
 
 
 def published_uri(repo_path: str) -> str:
-    """Where an evidence file appears in the site: its repository path under ``files/``."""
-    uri = f"{FILES_DIR}/{repo_path}"
-    if PurePosixPath(repo_path).suffix.lower() in ACTIVE_SUFFIXES:
+    """Where an evidence file appears in the site: its repository path under ``files/``.
+
+    A file of a type not known to be passive gets ``.txt`` added, so it is served as text.
+    A name starting with a dot is published with a ``_`` before it: site generators skip
+    dot files (MkDocs excludes ``.*``), and the page would link a file that is not there.
+    """
+    parts = [f"_{part}" if part.startswith(".") else part
+             for part in PurePosixPath(repo_path).parts]
+    uri = "/".join([FILES_DIR, *parts])
+    if PurePosixPath(repo_path).suffix.lower() not in PASSIVE_SUFFIXES:
         uri += ".txt"
     return uri
 
@@ -95,12 +108,14 @@ def relative_url(from_uri: str, to_uri: str, links: str) -> str:
     raw HTML alone); ``source`` links source files (``../register.md``), as Markdown links
     are written, for generators that rewrite them, as Zensical does even in raw HTML.
     Every link climbs to the site root and back down: no path arithmetic per link, which
-    matters at 10,000 pages with a dozen links each.
+    matters at 10,000 pages with a dozen links each. The path is percent-encoded: an
+    evidence file named ``report #2 ?v=1.pdf`` must not end its link at the ``#``.
     """
     if links == "source":
-        return "../" * from_uri.count("/") + to_uri
+        return "../" * from_uri.count("/") + quote(to_uri)
     directory_urls = links == "directory"
-    rel = "../" * page_url(from_uri, directory_urls).count("/") + page_url(to_uri, directory_urls)
+    rel = ("../" * page_url(from_uri, directory_urls).count("/")
+           + quote(page_url(to_uri, directory_urls)))
     return rel or "./"
 
 
@@ -130,6 +145,7 @@ class Page:
 # `"capa ...`) to the first line that is exactly `</div>`. Finding text cannot forge
 # either line: its newlines are rendered as `&#10;`.
 _BLOCK = re.compile(r'^<div class="capa[ "].*?^</div>$', re.MULTILINE | re.DOTALL)
+_BLOCK_END = re.compile(r"^</div>$", re.MULTILINE)
 _PLACEHOLDER = re.compile(r"<!-- capa-block (\d+) -->")
 
 
@@ -182,6 +198,29 @@ def human_size(size: int) -> str:
     return f"{size} bytes"
 
 
+# What PyYAML refuses in a document (its Reader's check) or reads as a line break (NEL,
+# LS, PS): MkDocs parses our page's front matter with PyYAML and, when that fails,
+# silently renders it as Markdown.
+_NOT_YAML_PRINTABLE = re.compile(
+    "[^\x09\x0A\x0D\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFFFD"
+    "\U00010000-\U0010FFFF]")
+
+
+def meta_title(title: str) -> str:
+    """The page title as a YAML double-quoted scalar MkDocs is sure to read back.
+
+    JSON strings are YAML double-quoted scalars; a character PyYAML would refuse is
+    written as a ``\\uXXXX`` escape (a lone surrogate as U+FFFD), so the front matter
+    can never fall through to the Markdown processor as text.
+    """
+    def escape_char(match: re.Match[str]) -> str:
+        code = ord(match.group(0))
+        return "\\ufffd" if 0xD800 <= code <= 0xDFFF else f"\\u{code:04x}"
+
+    return _NOT_YAML_PRINTABLE.sub(escape_char, json.dumps(html.escape(title),
+                                                           ensure_ascii=False))
+
+
 def _finalize(value: Any) -> Any:
     """Escape every value, and turn its newlines into ``&#10;``: no finding text ever
     starts a line of the page, so no Markdown preprocessor (snippets, abbreviations)
@@ -230,6 +269,18 @@ def id_list(link: Callable[[str], str], register: Register, ids: list[str]) -> M
     return Markup(", ".join(parts))
 
 
+def natural_key(text: str) -> str:
+    """A sort key that orders ``CAPA-2026-999`` before ``CAPA-2026-1000``."""
+    return re.sub(r"[0-9]+", lambda m: m.group(0).zfill(12), text)
+
+
+def days_text(days: float | None) -> str:
+    """A median in days: ``42``, ``42.5`` (the median of an even count), or a dash."""
+    if days is None:
+        return "—"
+    return str(int(days)) if days == int(days) else f"{days:.1f}"
+
+
 def head(link: Callable[[str], str]) -> Markup:
     return Markup(f'<link rel="stylesheet" href="{_finalize(link(ASSET_DIR + "/capa.css"))}">')
 
@@ -247,7 +298,8 @@ def environment() -> jinja2.Environment:
     )
     env.globals.update(finding_uri=finding_uri, clause_anchor=clause_anchor,
                        none_text=NONE_TEXT, badge=badge, marks=marks, id_list=id_list,
-                       head=head)
+                       head=head, natural_key=natural_key,
+                       days_text=days_text)
     return env
 
 
@@ -371,7 +423,7 @@ class Renderer:
             narrative=self.narrative(finding, uri), link=link, register=self.register,
             similar=self.similar_of(finding.id), months=self.settings.recurrence_months,
             trail=trail_of(self.register.history, finding.rel, self.repo_url),
-            meta_title=Markup(json.dumps(html.escape(title), ensure_ascii=False)),
+            meta_title=Markup(meta_title(title)),
         )
         return Page(uri, text, edit_path=finding.rel)
 
@@ -444,18 +496,22 @@ class Renderer:
 
         def rewrite(tag: str, attribute: str, value: str) -> str | None:
             if (tag, attribute) in (("a", "href"), ("img", "src")):
-                return self._narrative_link(finding, value, link)
+                return self._narrative_link(finding, value, link, is_link=tag == "a")
             return value
 
         if self.settings.allow_raw_html:
-            return Markup(converted)
+            # Trusted HTML keeps its newlines (a <pre> or <script> needs them), but must
+            # not end our block early (a line that is just </div>) or forge a placeholder.
+            trusted = _BLOCK_END.sub(" </div>", converted)
+            return Markup(trusted.replace("<!-- capa-block", "<!--  capa-block"))
         cleaned = nh3.clean(converted, attribute_filter=rewrite,
                             link_rel="noopener noreferrer")
         # A newline is kept as a character reference, so no line of sanitised text can
         # start a Markdown construct once embedded in the page (see _finalize).
         return Markup(cleaned.replace("\n", "&#10;"))
 
-    def _narrative_link(self, finding, value: str, link: Callable[[str], str]) -> str | None:
+    def _narrative_link(self, finding, value: str, link: Callable[[str], str], *,
+                        is_link: bool = True) -> str | None:
         parts = urlsplit(value)
         if parts.scheme or parts.netloc or not parts.path or value.startswith("/"):
             return value
@@ -467,9 +523,13 @@ class Renderer:
         if resolved.ok and resolved.file is not None and resolved.file.is_relative_to(
                 self.settings.register_dir):
             uri = published_uri(resolved.file.relative_to(self.repo_root).as_posix())
+            if not is_link and resolved.file.suffix.lower() not in IMAGE_SUFFIXES:
+                return None  # an <img> of a file published as text would show nothing
             self.files[uri] = resolved.file
             return link(uri) + fragment
-        return value
+        # A local file the site does not publish (outside the register, or missing): the
+        # link would be broken, so the text stays and the link goes.
+        return None
 
 
 # Downloads ----------------------------------------------------------------------------

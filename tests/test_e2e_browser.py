@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -171,3 +172,20 @@ def test_evidence_link_opens_the_copied_file(page, site_url: str) -> None:
         page.click("a.capa-evidence-file >> text=checklist.txt")
     assert page.url.endswith("/files/register/evidence/CAPA-2026-004/checklist.txt")
     assert page.locator("body").text_content().strip() == "Onboarding checklist v3"
+
+
+def test_no_owner_and_flag_filters(page, site_url: str) -> None:
+    """The review's "(no owner)" figure and the register's overdue/stale counts are links:
+    each must open the register showing exactly the findings behind it."""
+    page.goto(site_url + "register/?owner=%28none%29")
+    assert _visible_ids(page) == ["CAPA-2026-011"]
+    page.goto(site_url + "register/")
+    page.click("table.capa-summary a[href$='flag=overdue']")
+    page.wait_for_url("**/register/?flag=overdue")
+    assert _visible_ids(page) == ["CAPA-2026-010"]
+    page.select_option("select[name=flag]", "")
+    assert page.locator(".capa-count").text_content() == "7 of 7 findings shown"
+    keys = page.eval_on_selector_all("table.capa-table tbody td:first-child",
+                                     "cells => cells.map(c => c.getAttribute('data-sort'))")
+    # Numbers sort as numbers: CAPA-2026-999 before CAPA-2026-1000.
+    assert keys and all(re.fullmatch(r"CAPA-[0-9]{12}-[0-9]{12}", key or "") for key in keys)

@@ -14,7 +14,7 @@ from capa_docs.config import Settings
 from capa_docs.model import Finding
 from capa_docs.plugin import CapaPlugin
 from capa_docs.register import Register
-from capa_docs.render import Page, relative_url, restore_blocks
+from capa_docs.render import Page, Rendered, relative_url, restore_blocks
 from capa_docs.rollup import clause_key, rollup
 
 from .helpers import finding
@@ -126,3 +126,12 @@ def test_serve_watches_the_register(tmp_path: Path) -> None:
 
     plugin.on_serve(Server(), config=None, builder=None)
     assert watched == [str(tmp_path.resolve() / "reg"), str(tmp_path.resolve() / "files")]
+    # Evidence cited from elsewhere in the repository is watched too, once per folder.
+    policies = tmp_path.resolve() / "policies"
+    policies.mkdir()
+    plugin.rendered = Rendered(files={"files/policies/a.pdf": policies / "a.pdf",
+                                      "files/policies/b.pdf": policies / "b.pdf"})
+    watched.clear()
+    plugin.on_serve(Server(), config=None, builder=None)
+    assert watched == [str(tmp_path.resolve() / "reg"), str(tmp_path.resolve() / "files"),
+                       str(policies)]

@@ -47,6 +47,11 @@ def test_broken_finding_fails_the_build_naming_file_and_line(tmp_path: Path) -> 
 
 
 def test_properdocs_runs_the_plugin(tmp_path: Path) -> None:
+    # ProperDocs also reads the mkdocs.plugins group, so the build alone cannot show that
+    # our own properdocs.plugins entry point exists.
+    from importlib.metadata import entry_points
+
+    assert entry_points(group="properdocs.plugins")["capa"].value == "capa_docs.plugin:CapaPlugin"
     root = repo_with(tmp_path, sample_register)
     write_config(root)
     result = _run("properdocs", "build", "--strict", "-f", "mkdocs.yml", cwd=root)

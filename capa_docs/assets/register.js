@@ -6,6 +6,7 @@
 
   var SEVERITY = ["major", "minor", "observation", "ofi", "conformity"];
   var STATUS = ["open", "in-progress", "closed"];
+  var NO_OWNER = "(none)";  /* the owner filter's value for findings without an owner */
 
   function key(cell, type) {
     var raw = cell.getAttribute("data-sort");
@@ -29,23 +30,27 @@
         status: row.getAttribute("data-status"),
         severity: row.getAttribute("data-severity"),
         owner: row.getAttribute("data-owner"),
+        flags: " " + (row.getAttribute("data-flags") || "") + " ",
         text: row.textContent.toLowerCase()
       };
     });
     var fields = {
       status: form.elements.status, severity: form.elements.severity,
-      owner: form.elements.owner, q: form.elements.q
+      owner: form.elements.owner, flag: form.elements.flag, q: form.elements.q
     };
     var count = form.querySelector(".capa-count");
 
     function apply() {
       var status = fields.status.value, severity = fields.severity.value;
-      var owner = fields.owner.value, q = fields.q.value.trim().toLowerCase();
+      var owner = fields.owner.value, flag = fields.flag.value;
+      var q = fields.q.value.trim().toLowerCase();
       var shown = 0;
       for (var i = 0; i < items.length; i++) {
         var it = items[i];
         var ok = (!status || (status === "not-closed" ? it.status !== "closed" : it.status === status)) &&
-          (!severity || it.severity === severity) && (!owner || it.owner === owner) &&
+          (!severity || it.severity === severity) &&
+          (!owner || it.owner === (owner === NO_OWNER ? "" : owner)) &&
+          (!flag || it.flags.indexOf(" " + flag + " ") !== -1) &&
           (!q || it.text.indexOf(q) !== -1);
         if (it.row.hidden === ok) { it.row.hidden = !ok; }
         if (ok) { shown++; }
