@@ -122,7 +122,8 @@ def guess_field(heading: str) -> str | None:
 
 
 def parse_maps(items: list[str]) -> dict[str, str]:
-    """`--map "NC No.=id"` options as {heading words: field}; a wrong one is a usage error."""
+    """`--map "NC No.=id"` options as {heading as written: field}; a wrong one is a usage
+    error. Whether the sheet has the heading is only known once it is read."""
     maps: dict[str, str] = {}
     for item in items:
         heading, sep, target = item.rpartition("=")
@@ -132,8 +133,26 @@ def parse_maps(items: list[str]) -> dict[str, str]:
         if target not in FIELDS:
             raise ConfigError(f"--map {item!r}: unknown field {target!r}; "
                               f"fields: {', '.join(FIELDS)}")
-        maps[_words(heading)] = target
+        maps[" ".join(heading.split())] = target
     return maps
+
+
+def check_maps(table: Table, maps: dict[str, str]) -> dict[str, str]:
+    """The maps as {heading words: field}, once every mapped heading is found in the sheet.
+
+    A --map naming no column would otherwise be ignored without a word, and the column the
+    user meant read by its guessed field or not at all.
+    """
+    known = {_words(h) for h in table.headings}
+    known |= {_words(f"{g} {h}") for h, g in zip(table.headings, table.groups, strict=True)
+              if g and g != h}
+    missing = [heading for heading in maps if _words(heading) not in known]
+    if missing:
+        listed = ", ".join(repr(h) for h in table.headings if h)
+        heading = missing[0]
+        raise ConfigError(f"--map {heading + '=' + maps[heading]!r}: {table.source} has no "
+                          f"column headed {heading!r}; its headings: {listed}")
+    return {_words(heading): target for heading, target in maps.items()}
 
 
 def header_score(maps: dict[str, str]):
@@ -586,8 +605,9 @@ def run_import(source: Path, settings: Settings, out_dir: Path, today: dt.date,
     from .spreadsheet import read_sheet, split_table
     from .validate import discover, display_path, validate
 
-    table = split_table(read_sheet(source, sheet), header_score(maps), source.name)
-    fields = column_fields(table, maps)
+    words = {_words(heading): target for heading, target in maps.items()}
+    table = split_table(read_sheet(source, sheet), header_score(words), source.name)
+    fields = column_fields(table, check_maps(table, maps))
     if not any(fields):
         raise ConfigError(f"{source}: no column could be matched to a field; use --map")
     drafts = [draft_row(n, cells, table, fields, defaults) for n, cells in table.rows]

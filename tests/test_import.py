@@ -276,3 +276,33 @@ def test_formula_without_computed_value_is_kept(tmp_path: Path) -> None:
     assert "'Date Raised' holds the formula `=TODAY()` with no computed value" in text
     assert "not read as raised" in text
     assert "raised:" not in text.split("\n---\n", 1)[0]  # not invented, not the formula
+
+
+def test_map_of_a_heading_the_sheet_lacks_is_a_usage_error(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    source = _csv(tmp_path / "c.csv", "Ticket,Title,Severity\nT-1,Badges,Minor\n")
+    result = run_capa("import", str(source), "--map", "Tiket=id", "--today", TODAY, cwd=repo)
+    assert result.returncode == 2
+    assert "capa: --map 'Tiket=id': c.csv has no column headed 'Tiket'" in result.stderr
+    assert "its headings: 'Ticket', 'Title', 'Severity'" in result.stderr
+    assert "Traceback" not in result.stderr and _register_files(repo) == {}
+    # the heading is matched as words, as guesses are: case and punctuation aside
+    ok = run_capa("import", str(source), "--map", "ticket.=id", "--today", TODAY, cwd=repo)
+    assert ok.returncode in (0, 1) and "Original reference: T-1" in \
+        _register_files(repo)["register/2026/CAPA-2026-001.md"]
+
+
+def test_out_writes_into_the_folder_given(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    source = _csv(tmp_path / "c.csv", "NC No.,Title,Severity,Status\n"
+                  "CAPA-2026-001,Badges,Minor,Open\n,No id,Minor,Open\n")
+    result = run_capa("import", str(source), "--out", "staging", "--today", TODAY, cwd=repo)
+    assert "2 rows: 2 written" in result.stdout, result.stdout + result.stderr
+    assert "wrote staging/2026/CAPA-2026-001.md (row 2)" in result.stdout
+    assert "wrote staging/2026/CAPA-2026-002.md (row 3)" in result.stdout
+    assert sorted(p.relative_to(repo).as_posix() for p in (repo / "staging").rglob("*.md")) \
+        == ["staging/2026/CAPA-2026-001.md", "staging/2026/CAPA-2026-002.md"]
+    assert _register_files(repo) == {}
+    # a second run into the same folder sees what the first wrote there
+    again = run_capa("import", str(source), "--out", "staging", "--today", TODAY, cwd=repo)
+    assert "skipped row 2: the register already has CAPA-2026-001 (" in again.stdout
