@@ -25,7 +25,10 @@ PINNED = "pinned"
 UPDATED = "updated"
 REFUSED = "refused"
 
-_SHA_LINE = re.compile(rb"^([ ]*(?:-[ ]+)?sha256[ ]*:[ ]*)(['\"]?)([0-9A-Za-z]*)\2([ ]*(?:#.*)?)$")
+# The value may be empty, a placeholder (`3f5a...`, `~`, `TODO`) or a stale digest: any
+# one-word plain or quoted scalar is replaced.
+_SHA_LINE = re.compile(
+    rb"^([ ]*(?:-[ ]+)?sha256[ ]*:[ ]*)(['\"]?)([^'\"#\s]*)\2([ ]*(?:#.*)?)$")
 _PATH_LINE = re.compile(rb"^([ ]*)(-[ ]+)?path[ ]*:[ ]*[^{\[]")
 _RULE_OF = {MISSING: "evidence-missing", NOT_A_FILE: "evidence-missing",
             OUTSIDE: "evidence-outside-repo"}
@@ -93,9 +96,10 @@ def pin_file(path: Path, repo_root: Path, *, write: bool = True) -> FileResult:
                 else _sha_after_path(lines, path_line, digest))
         if edit is None:
             result.outcomes.append(Outcome(sha_line or path_line, REFUSED, (
-                f"evidence `{item['path']}` is written in flow style ({{path: ...}}) or on "
-                "several lines; write it as a block (`- path: ...` with one key a line) "
-                "to pin it")))
+                f"evidence `{item['path']}` could not be pinned in place: it is written in "
+                "flow style ({path: ...}), on several lines, or its sha256 value is not one "
+                "word; write it as a block (`- path: ...`, one key a line, "
+                "`sha256: <anything>`) and pin again")))
             continue
         if sha_line is not None:
             lines[sha_line - 1] = edit
@@ -133,7 +137,13 @@ def _replace_sha(lines: list[bytes], line: int, digest: str) -> bytes | None:
     match = _SHA_LINE.match(text)
     if match is None:
         return None
-    prefix, quote, _, rest = match.groups()
+    prefix, quote, value, rest = match.groups()
+    if not quote and not value:
+        # `sha256:` with no value: the spaces after the colon belong before the comment,
+        # and one must follow the colon (`sha256:<digest>` would read as one string).
+        head = prefix.rstrip(b" ")
+        spaces, prefix = prefix[len(head):], head + b" "
+        rest = (spaces or b" ") + rest if rest else rest
     return prefix + quote + digest.encode() + quote + rest + ending
 
 

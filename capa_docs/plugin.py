@@ -108,7 +108,8 @@ class CapaPlugin(BasePlugin[CapaConfig]):
         has_index = files.get_file_from_path(INDEX) is not None
         build = build_site(settings, repo_root, _today(),
                            links="directory" if config.use_directory_urls else "html",
-                           with_index=not has_index, repo_url=config.repo_url)
+                           with_index=not has_index, repo_url=config.repo_url,
+                           sources=(Path(config.docs_dir),))
         if build.source is not None:
             # The footer ties every page, ours and the site's own, to the commit it shows:
             # mkdocs-material and the mkdocs themes print `copyright` in the footer.

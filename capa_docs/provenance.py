@@ -36,7 +36,7 @@ class Provenance:
         when = f" on {self.built.isoformat()}" if self.built else ""
         if self.commit is None:
             return f"Built{when} from files not committed to git"
-        extra = " with uncommitted changes to the register" if self.dirty else ""
+        extra = " with uncommitted changes to the register or its settings" if self.dirty else ""
         return f"Built from commit {self.short}{extra}{when}"
 
     def html(self) -> str:

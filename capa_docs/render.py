@@ -648,7 +648,7 @@ class Build:
 
 def build_site(settings: Settings, repo_root: Path, today: dt.date, *,
                links: str = "directory", with_index: bool = True,
-               repo_url: str | None = None) -> Build:
+               repo_url: str | None = None, sources: tuple[Path, ...] = ()) -> Build:
     """Validate once, then render if there is no error.
 
     One history pass serves the whole build: the `stale` rule, "last changed" and every
@@ -660,8 +660,12 @@ def build_site(settings: Settings, repo_root: Path, today: dt.date, *,
     dates = history.last_changed()
     validation = validate(settings, repo_root, today, cwd=settings.base_dir, history=dates)
     notes = [n for n in (last_changed_note(history), *validation.notes) if n]
-    source = provenance(repo_root, [settings.register_dir, settings.evidence_dir], today,
-                        repo_url)
+    # "Uncommitted changes" covers all the site is made from: findings, evidence, the
+    # settings that judge them, and whatever other sources the caller names (docs_dir).
+    inputs = [settings.register_dir, settings.evidence_dir, *sources]
+    if settings.config_file is not None:
+        inputs.append(settings.config_file)
+    source = provenance(repo_root, inputs, today, repo_url)
     if any(p.level == ERROR for p in validation.problems):
         return Build(validation, notes, None, source)
     register = Register.from_validation(validation, settings, today, dates, history=history)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -100,8 +101,8 @@ def test_refuses_flow_style_items_and_leaves_the_file(repo: Path) -> None:
     path = _finding(repo, text)
     result = run_capa("pin", cwd=repo)
     assert result.returncode == 1
-    assert "refused: evidence `../evidence/CAPA-2026-004/report.txt` is written in flow style" in (
-        result.stdout)
+    assert ("refused: evidence `../evidence/CAPA-2026-004/report.txt` could not be pinned in "
+            "place: it is written in flow style") in result.stdout
     # The block items are still pinned; the flow item's line is untouched.
     assert path.read_text() == _expected(text)
 
@@ -147,3 +148,23 @@ def test_unusual_layout_is_verified_by_reloading(repo: Path) -> None:
 
 def test_unknown_path_is_a_usage_error(repo: Path) -> None:
     assert run_capa("pin", "nowhere.md", cwd=repo).returncode == 2
+
+
+@pytest.mark.parametrize("value", ["", " ", " ~", " 3f5a...", " TODO", " ''", ' ""'])
+def test_replaces_an_empty_or_placeholder_sha256(repo: Path, value: str) -> None:
+    """The contract's own example writes `sha256: 3f5a...`; a user may leave it empty."""
+    text = HAND_WRITTEN.replace(
+        'sha256: "0000000000000000000000000000000000000000000000000000000000000000"  # stale',
+        f"sha256:{value}  # fill in")
+    path = _finding(repo, text)
+    result = pin_file(path, repo)
+    assert not result.refused, result.outcomes
+    quote = value.strip()[:1] if value.strip()[:1] in ("'", '"') else ""
+    written = path.read_text().splitlines()
+    expected = _expected(text).splitlines()
+    assert len(written) == len(expected)
+    for line, want in zip(written, expected, strict=True):
+        if "# fill in" in want:
+            assert re.fullmatch(f"      sha256: {quote}{REPORT}{quote} +# fill in", line), line
+        else:
+            assert line == want

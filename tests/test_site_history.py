@@ -255,6 +255,22 @@ def test_uncommitted_changes_are_named(tmp_path: Path) -> None:
     assert "with uncommitted changes to the register" in " ".join(footer.split())
 
 
+@pytest.mark.parametrize("changed", ["mkdocs.yml", "docs/about.md"])
+def test_uncommitted_settings_or_pages_are_named(tmp_path: Path, changed: str) -> None:
+    """A changed capa block (levels, SLA days) changes what the pages say: the footer must
+    not claim the site is exactly the commit."""
+    repo = tmp_path / "repo"
+    scripted_repo(repo)
+    mkdocs_build(repo / "mkdocs.yml")
+    footer = Page(repo / "site/register/index.html").with_class("md-copyright")[0].text
+    assert "uncommitted" not in footer
+    with (repo / changed).open("a", encoding="utf-8") as handle:
+        handle.write("\n# edited, not committed\n")
+    mkdocs_build(repo / "mkdocs.yml")
+    footer = Page(repo / "site/register/index.html").with_class("md-copyright")[0].text
+    assert "with uncommitted changes to the register or its settings" in " ".join(footer.split())
+
+
 def test_shallow_clone_builds_and_says_so(built: tuple[Path, dict[str, str]],
                                           tmp_path: Path) -> None:
     root, shas = built

@@ -78,7 +78,8 @@ def test_provenance_line() -> None:
     day = dt.date(2026, 11, 28)
     assert Provenance(SHA, False, day).sentence() == f"Built from commit {SHA[:10]} on 2026-11-28"
     assert Provenance(SHA, True, day).sentence() == (
-        f"Built from commit {SHA[:10]} with uncommitted changes to the register on 2026-11-28")
+        f"Built from commit {SHA[:10]} with uncommitted changes to the register or its "
+        "settings on 2026-11-28")
     assert Provenance(None, False, day).sentence() == (
         "Built on 2026-11-28 from files not committed to git")
     line = Provenance(SHA, False, day, 'https://x.example/"><script>').html()
