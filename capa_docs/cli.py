@@ -216,8 +216,12 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
     today = resolve_today(args.today)
     out_dir = (args.out or settings.register_dir).resolve()
-    outcome = run_import(args.file, settings, out_dir, today, parse_maps(args.map),
-                         parse_sets(args.set), args.sheet, args.dry_run, Path.cwd())
+    try:
+        outcome = run_import(args.file, settings, out_dir, today, parse_maps(args.map),
+                             parse_sets(args.set), args.sheet, args.dry_run, Path.cwd())
+    except OSError as error:  # the sheet unreadable, the register folder unlistable, ...
+        where = f"{error.filename}: " if error.filename else ""
+        raise ConfigError(f"{where}{error.strerror or error}") from None
     verb = "would write" if args.dry_run else "wrote"
     valid = 0
     for draft, problems in outcome.written:
@@ -242,19 +246,29 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from .export import export_bytes
+    from .export import EmptyPoam, export_bytes
 
     today = resolve_today(args.today)
     if not settings.register_dir.is_dir():
         raise ConfigError(f"register folder {settings.register_dir} does not exist")
-    data, notes = export_bytes(args.format, settings, repository_root(settings.base_dir), today)
+    try:
+        data, notes = export_bytes(args.format, settings, repository_root(settings.base_dir),
+                                   today)
+    except EmptyPoam as refused:
+        for note in refused.notes:
+            print(f"capa: note: {note}", file=sys.stderr)
+        print(f"capa: {refused}", file=sys.stderr)
+        return EXIT_PROBLEMS
     for note in notes:
         print(f"capa: note: {note}", file=sys.stderr)
     if args.output is None:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
     else:
-        args.output.write_bytes(data)
+        try:
+            args.output.write_bytes(data)
+        except OSError as error:
+            raise ConfigError(f"cannot write {args.output}: {error.strerror or error}") from None
     return EXIT_OK
 
 

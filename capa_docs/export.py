@@ -19,7 +19,15 @@ from .render import Renderer, register_csv, register_json
 from .rollup import rollup
 from .validate import validate
 
-EXPORT_FORMATS = ("csv", "json", "oscal-poam")
+
+class EmptyPoam(Exception):
+    """No finding to put in an OSCAL POA&M, which must hold at least one poam-item."""
+
+    def __init__(self, notes: list[str]) -> None:
+        super().__init__("no findings to export: an OSCAL POA&M needs at least one poam-item, "
+                         "and an empty one is not valid OSCAL")
+        self.notes = notes
+
 
 def export_bytes(fmt: str, settings: Settings, repo_root: Path,
                  today: dt.date) -> tuple[bytes, list[str]]:
@@ -36,6 +44,8 @@ def export_bytes(fmt: str, settings: Settings, repo_root: Path,
         renderer = Renderer(register, rollup(register), repo_root)
         produce = register_csv if fmt == "csv" else register_json
         return produce(register, renderer.files_of), notes
+    if not len(register):
+        raise EmptyPoam(notes)
     history = read_history(repo_root, settings.register_dir, settings.evidence_dir)
     if not history.available or history.shallow:
         notes.append(f"risk log from the findings' own dates only ({history.note})")

@@ -622,13 +622,18 @@ def run_import(source: Path, settings: Settings, out_dir: Path, today: dt.date,
         for draft in todo:
             assert draft.target is not None
             path = root / draft.target.relative_to(out_dir)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:  # FileExistsError here: a file where a folder must be
+                raise _unwritable(draft.target, error, written, dry_run) from None
             try:
                 with path.open("x", encoding="utf-8", newline="\n") as handle:
                     handle.write(render(draft, source.name))
             except FileExistsError:
                 draft.skipped = f"{draft.target} already exists; not overwritten"
                 continue
+            except OSError as error:
+                raise _unwritable(draft.target, error, written, dry_run) from None
             written.append((draft, path))
         result = validate(settings, repository_root(settings.base_dir), today,
                           [p for _, p in written], cwd=root.resolve()) if written else None
@@ -648,6 +653,16 @@ def run_import(source: Path, settings: Settings, out_dir: Path, today: dt.date,
                         [f"line {p.line}: {p.level} {p.rule}: {p.message}" for p in found]))
             outcome.written.append((draft, shown_problems))
     return outcome
+
+
+def _unwritable(target: Path, error: OSError, written: list, dry_run: bool) -> ConfigError:
+    """Stop at the first file that cannot be written, saying what was written before it."""
+    reason = error.strerror or str(error)
+    if error.filename and Path(error.filename) != target:
+        reason += f": {error.filename}"
+    done = (f" ({len(written)} file{'s' if len(written) != 1 else ''} written before it)"
+            if written and not dry_run else "")
+    return ConfigError(f"cannot write {target}: {reason}{done}")
 
 
 def parse_sets(items: list[str]) -> dict[str, str]:

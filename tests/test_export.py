@@ -167,3 +167,40 @@ def test_export_usage_errors(tmp_path: Path) -> None:
     repo = _register(tmp_path)
     assert run_capa("export", "--format", "xml", cwd=repo).returncode == 2
     assert run_capa("export", cwd=repo).returncode == 2
+
+
+def test_oscal_poam_of_an_empty_register_is_refused(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    (repo / "register").mkdir()
+    out = tmp_path / "poam.json"
+    result = run_capa("export", "--format", "oscal-poam", "-o", str(out), "--today", TODAY,
+                      cwd=repo)
+    assert result.returncode == 1
+    assert "capa: no findings to export: an OSCAL POA&M needs at least one poam-item" \
+        in result.stderr
+    assert not out.exists() and result.stdout == ""
+    # every finding failing the schema leaves it as empty, and says why
+    write_finding(repo / "register", finding(severity="catastrophic"))
+    broken = run_capa("export", "--format", "oscal-poam", "--today", TODAY, cwd=repo)
+    assert broken.returncode == 1
+    assert "CAPA-2026-004.md: left out, it fails the schema" in broken.stderr
+    # CSV and JSON of an empty register are still valid files
+    assert run_capa("export", "--format", "json", "--today", TODAY, cwd=repo).returncode == 0
+
+
+def test_unwritable_output_is_a_clean_error(tmp_path: Path) -> None:
+    repo = _register(tmp_path)
+    result = run_capa("export", "--format", "json", "-o", str(tmp_path / "nope" / "x.json"),
+                      "--today", TODAY, cwd=repo)
+    assert result.returncode == 2
+    assert result.stderr.startswith("capa: cannot write ")
+    assert "No such file or directory" in result.stderr and "Traceback" not in result.stderr
+    source = tmp_path / "c.csv"
+    source.write_text("NC No.,Title\nCAPA-2026-101,x\n", encoding="utf-8")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n", encoding="utf-8")
+    for out in ("/proc/x", str(blocker / "sub")):
+        imported = run_capa("import", str(source), "--out", out, "--today", TODAY, cwd=repo)
+        assert imported.returncode == 2, imported.stdout + imported.stderr
+        assert imported.stderr.startswith("capa: cannot write ")
+        assert "Traceback" not in imported.stderr
