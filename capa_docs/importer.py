@@ -598,7 +598,11 @@ def run_import(source: Path, settings: Settings, out_dir: Path, today: dt.date,
 
     A dry run writes into a temporary folder laid out like ``out_dir`` and validates
     there against the real register, so what it reports is what a real run would get.
+    The folder is a hidden one in the repository, removed afterwards: a finding outside
+    the repository it is checked in is refused, so a system temporary folder would fail
+    every file.
     """
+    import contextlib
     import tempfile
 
     from .config import repository_root
@@ -616,8 +620,15 @@ def run_import(source: Path, settings: Settings, out_dir: Path, today: dt.date,
         existing += discover(settings, [out_dir])
     assign_ids(drafts, settings, out_dir, existing, today)
     todo = [d for d in drafts if d.target is not None]
-    with tempfile.TemporaryDirectory(prefix="capa-import-") as scratch:
-        root = Path(scratch) if dry_run else out_dir
+    repo_root = repository_root(settings.base_dir)
+    scratch: contextlib.AbstractContextManager[str | None] = contextlib.nullcontext()
+    if dry_run:
+        try:
+            scratch = tempfile.TemporaryDirectory(prefix=".capa-import-", dir=repo_root)
+        except OSError:  # a read-only checkout: validate elsewhere, as well as it can
+            scratch = tempfile.TemporaryDirectory(prefix="capa-import-")
+    with scratch as folder:
+        root = Path(folder) if folder else out_dir
         written: list[tuple[Draft, Path]] = []
         for draft in todo:
             assert draft.target is not None
@@ -635,7 +646,7 @@ def run_import(source: Path, settings: Settings, out_dir: Path, today: dt.date,
             except OSError as error:
                 raise _unwritable(draft.target, error, written, dry_run) from None
             written.append((draft, path))
-        result = validate(settings, repository_root(settings.base_dir), today,
+        result = validate(settings, repo_root, today,
                           [p for _, p in written], cwd=root.resolve()) if written else None
         by_file: dict[str, list[Problem]] = {}
         for problem in result.problems if result else []:

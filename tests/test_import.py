@@ -142,6 +142,7 @@ def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     assert "register/2026/CAPA-2026-012.md:" in result.stdout  # problems at the real path
     assert "4 rows: 4 to write" in result.stdout
     assert _register_files(repo) == {}
+    assert sorted(p.name for p in repo.iterdir()) == [".git", "README.md", "register"]
 
 
 def test_reimport_overwrites_nothing(tmp_path: Path) -> None:
