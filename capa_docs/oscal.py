@@ -54,7 +54,8 @@ def poam_document(register: Register, settings: Settings,
     items, risks = [], []
     for finding in register:
         past = history.for_path(finding.rel) if history is not None else None
-        risk = _risk(finding, past if past is not None and past.complete else None)
+        risk = _risk(finding, past if past is not None and past.complete else None,
+                     register.today)
         risks.append(risk)
         items.append(_item(finding, risk["uuid"]))
     scope = f"register:{settings.id_prefix}"
@@ -107,7 +108,7 @@ def _statement(finding: Finding) -> str:
     return "\n\n".join(parts) or finding.data["title"]
 
 
-def _risk(finding: Finding, history: FindingHistory | None) -> dict[str, Any]:
+def _risk(finding: Finding, history: FindingHistory | None, today: dt.date) -> dict[str, Any]:
     fid = finding.id
     risk: dict[str, Any] = {
         "uuid": stable_uuid(fid, "risk"),
@@ -124,7 +125,7 @@ def _risk(finding: Finding, history: FindingHistory | None) -> dict[str, Any]:
     remediations = _remediations(finding, actions)
     if remediations:
         risk["remediations"] = remediations
-    risk["risk-log"] = {"entries": _log(finding, actions, remediations, history)}
+    risk["risk-log"] = {"entries": _log(finding, actions, remediations, history, today)}
     return risk
 
 
@@ -174,11 +175,16 @@ def _remediations(finding: Finding, actions: list[dict[str, Any]]) -> list[dict[
 
 
 def _log(finding: Finding, actions: list[dict[str, Any]], remediations: list[dict[str, Any]],
-         history: FindingHistory | None) -> list[dict[str, Any]]:
-    """Dated events of the finding and its git status moves, oldest first."""
+         history: FindingHistory | None, today: dt.date) -> list[dict[str, Any]]:
+    """Dated events of the finding and its git status moves, oldest first.
+
+    The last status change always says what the risk's ``status`` says: a reader of the
+    log alone must reach the same state as a reader of the status.
+    """
     fid = finding.id
+    status = finding.data["status"]
     by_kind = {r["props"][0]["value"]: r["uuid"] for r in remediations}
-    entries: list[tuple[str, int, dict[str, Any]]] = []
+    entries: list[tuple[bool, str, int, dict[str, Any]]] = []
 
     def add(day: dt.date | dt.datetime | None, key: str, title: str, **extra: Any) -> None:
         if day is None:
@@ -186,16 +192,24 @@ def _log(finding: Finding, actions: list[dict[str, Any]], remediations: list[dic
         start = (day.astimezone(dt.UTC).isoformat() if isinstance(day, dt.datetime)
                  else _when(day))
         entry = {"uuid": stable_uuid(fid, "log", key), "title": title, "start": start, **extra}
-        entries.append((start, len(entries), entry))
+        # the opening comes first even when a commit in a time zone ahead of UTC made
+        # the finding on its raised day, seemingly before midnight UTC
+        entries.append((key != "raised", start, len(entries), entry))
 
-    for change, before, after in _status_moves(finding, history):
+    raised = as_date(finding.data["raised"])
+    closed = as_date(finding.get("closure", "closed")) if status == "closed" else None
+    for change, before, after in _status_moves(finding, history, closed):
         add(change.date, f"commit-{change.commit}-{after}",
             f"Status {before or 'new'} to {after}",
             description=f"Commit {change.commit[:12]} by {change.author}: {change.subject}",
             **{"status-change": RISK_STATUS[after]})
 
-    add(as_date(finding.data["raised"]), "raised",
-        f"Raised by {_line(finding.data['raised_by'])}", **{"status-change": "open"})
+    add(raised, "raised", f"Raised by {_line(finding.data['raised_by'])}",
+        **{"status-change": "open"})
+    if history is None and status == "in-progress":
+        add(raised, "in-progress", "Status open to in-progress",
+            description="When work started is not recorded without git history: dated "
+                        "at the raised date.", **{"status-change": "remediating"})
     completed = as_date(finding.get("correction", "completed"))
     if completed and "correction" in by_kind:
         add(completed, "correction", "Correction completed",
@@ -214,24 +228,37 @@ def _log(finding: Finding, actions: list[dict[str, Any]], remediations: list[dic
             f"Effectiveness review: {review.get('result')}",
             description=f"Reviewed by {review.get('by')}."
             + (f" {review['method']}" if review.get("method") else ""))
-    if finding.data["status"] == "closed":
-        add(as_date(finding.get("closure", "closed")), "closed", "Closed",
-            **{"status-change": "closed"})
-    return [entry for _, _, entry in sorted(entries, key=lambda e: (e[0], e[1]))]
+    add(closed, "closed", "Closed", **{"status-change": "closed"})
+    log = [entry for _, _, _, entry in sorted(entries, key=lambda e: e[:3])]
+    last = next((e["status-change"] for e in reversed(log) if "status-change" in e), None)
+    if last != RISK_STATUS[status]:
+        # the file's status is dated by nothing: an uncommitted edit, or a closed
+        # finding without closure.closed
+        start = max([_when(today), *(e["start"] for e in log)])
+        log.append({"uuid": stable_uuid(fid, "log", "status-now", status),
+                    "title": f"Status {status}", "start": start,
+                    "description": "The finding's file says so, but neither its dates nor its "
+                                   "committed history record when: dated at the export.",
+                    "status-change": RISK_STATUS[status]})
+    return log
 
 
-def _status_moves(finding: Finding, history: FindingHistory | None):
+def _status_moves(finding: Finding, history: FindingHistory | None,
+                  closed: dt.date | None):
     """Git's status moves that the finding's own dates do not already record.
 
     ``raised`` dates the opening and ``closure.closed`` the (last) closing; git adds
-    when work started, reopenings and earlier closings, at the commit that made them.
+    when work started (also in the first commit, for a finding recorded already in
+    progress), reopenings and earlier closings, at the commit that made them. The last
+    close in git gives way to ``closure.closed`` only when no other move follows it.
     """
     if history is None:
         return []
     moves = [(e.change, e.before, e.after) for e in history.timeline()
-             if e.kind in STATUS_KINDS and e.kind != RAISED and e.after in RISK_STATUS]
-    if finding.data["status"] == "closed":
-        last_close = max((i for i, m in enumerate(moves) if m[2] == "closed"), default=None)
-        if last_close is not None:
-            del moves[last_close]
+             if e.kind in STATUS_KINDS and e.after in RISK_STATUS
+             and (e.kind != RAISED or e.after not in ("open", "closed"))]
+    if closed is not None and moves and moves[-1][2] == "closed":
+        closing = dt.datetime.combine(closed, dt.time(), dt.UTC)
+        if not any(change.date > closing for change, _, _ in moves[:-1]):
+            del moves[-1]
     return moves

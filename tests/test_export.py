@@ -204,3 +204,46 @@ def test_unwritable_output_is_a_clean_error(tmp_path: Path) -> None:
         assert imported.returncode == 2, imported.stdout + imported.stderr
         assert imported.stderr.startswith("capa: cannot write ")
         assert "Traceback" not in imported.stderr
+
+
+def _last_statuses(document: dict) -> dict[str, tuple[str, str | None]]:
+    """Each finding's risk status and the status its risk log ends with."""
+    found = {}
+    for risk in document["plan-of-action-and-milestones"]["risks"]:
+        changes = [e["status-change"] for e in risk["risk-log"]["entries"]
+                   if "status-change" in e]
+        found[risk["props"][0]["value"]] = (risk["status"], changes[-1] if changes else None)
+    return found
+
+
+def test_oscal_risk_log_ends_in_the_risk_status(tmp_path: Path) -> None:
+    import shutil
+
+    repo = _register(tmp_path)
+    body = json.loads(_export(repo, "oscal-poam"))
+    # committed already in progress: work started at that first commit, after the opening
+    log = {r["props"][0]["value"]: r["risk-log"]["entries"]
+           for r in body["plan-of-action-and-milestones"]["risks"]}["CAPA-2026-007"]
+    assert [(e["start"], e.get("status-change")) for e in log if e.get("status-change")] == [
+        ("2026-10-01T00:00:00+00:00", "open"), ("2026-11-01T12:00:00+00:00", "remediating")]
+    assert _last_statuses(body) == {"CAPA-2026-004": ("closed", "closed"),
+                                    "CAPA-2026-007": ("remediating", "remediating"),
+                                    "CAPA-2026-008": ("open", "open")}
+    # without git history: in progress at the raised date, the only date there is
+    plain = tmp_path / "plain"
+    shutil.copytree(repo, plain, ignore=shutil.ignore_patterns(".git"))
+    no_git = json.loads(_export(plain, "oscal-poam"))
+    assert all(status == last for status, last in _last_statuses(no_git).values())
+    log = {r["props"][0]["value"]: r["risk-log"]["entries"]
+           for r in no_git["plan-of-action-and-milestones"]["risks"]}["CAPA-2026-007"]
+    assert [(e["start"], e.get("status-change")) for e in log if e.get("status-change")] == [
+        ("2026-10-01T00:00:00+00:00", "open"), ("2026-10-01T00:00:00+00:00", "remediating")]
+    # an uncommitted status edit: dated at the export, still the last word
+    path = repo / "register" / "2026" / "CAPA-2026-008.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "status: open", "status: in-progress", 1), encoding="utf-8")
+    edited = json.loads(_export(repo, "oscal-poam"))
+    assert _last_statuses(edited)["CAPA-2026-008"] == ("remediating", "remediating")
+    out = tmp_path / "poam.json"
+    out.write_text(json.dumps(edited), encoding="utf-8")
+    _trestle_poam(out)
