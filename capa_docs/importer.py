@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -440,7 +441,7 @@ def _closure(draft: Draft, text: dict[str, str], date) -> None:
 
 
 def assign_ids(drafts: list[Draft], settings: Settings, out_dir: Path, existing: list[Path],
-               today: dt.date) -> None:
+               today: dt.date, show: Callable[[Path], str] = str) -> None:
     """Keep a row's own ID where it fits the pattern; give the others the next free one.
 
     Every own ID is reserved before any row is numbered, so a row without an ID never
@@ -469,9 +470,9 @@ def assign_ids(drafts: list[Draft], settings: Settings, out_dir: Path, existing:
         earlier = filed.get(key, [])
         if index < len(earlier):
             before = earlier[index]
-            draft.skipped = (f"the register already has {own} ({before}); not overwritten"
-                             if before.stem == own else
-                             f"{own} was imported before as {before.stem} ({before}); "
+            draft.skipped = (f"the register already has {own} ({show(before)}); "
+                             "not overwritten" if before.stem == own else
+                             f"{own} was imported before as {before.stem} ({show(before)}); "
                              "not imported twice")
             continue
         if re.fullmatch(settings.id_pattern, own) and own not in used and own not in kept:
@@ -491,8 +492,8 @@ def assign_ids(drafts: list[Draft], settings: Settings, out_dir: Path, existing:
                 draft.notes.append(f"row {kept[own]} of the spreadsheet has the same ID "
                                    f"{own}; this row was given ID {finding_id}.")
             else:
-                draft.notes.append(f"the register already has {own} ({used[own]}) for "
-                                   f"another finding; this row was given ID {finding_id}.")
+                draft.notes.append(f"the register already has {own} ({show(used[own])}) "
+                                   f"for another finding; this row was given ID {finding_id}.")
         _place(draft, finding_id, out_dir, today, used)
         taken.append(out_dir / f"{finding_id}.md")
 
@@ -618,7 +619,8 @@ def run_import(source: Path, settings: Settings, out_dir: Path, today: dt.date,
     existing = discover(settings) if settings.register_dir.is_dir() else []
     if out_dir.is_dir() and not out_dir.resolve().is_relative_to(settings.register_dir):
         existing += discover(settings, [out_dir])
-    assign_ids(drafts, settings, out_dir, existing, today)
+    assign_ids(drafts, settings, out_dir, existing, today,
+               lambda path: display_path(path.resolve(), cwd))
     todo = [d for d in drafts if d.target is not None]
     repo_root = repository_root(settings.base_dir)
     scratch: contextlib.AbstractContextManager[str | None] = contextlib.nullcontext()

@@ -235,8 +235,10 @@ def test_reimport_of_repeated_ids_files_nothing_twice(tmp_path: Path) -> None:
     assert again.returncode == 1
     assert _register_files(repo) == before
     out = again.stdout
-    assert "skipped row 2: the register already has CAPA-2026-001 (" in out
-    assert "skipped row 3: CAPA-2026-001 was imported before as CAPA-2026-002 (" in out
+    assert ("skipped row 2: the register already has CAPA-2026-001 "
+            "(register/2026/CAPA-2026-001.md); not overwritten") in out
+    assert ("skipped row 3: CAPA-2026-001 was imported before as CAPA-2026-002 "
+            "(register/2026/CAPA-2026-002.md); not imported twice") in out
     assert "skipped row 4: NC-9 was imported before as CAPA-2026-003 (" in out
     assert "skipped row 5: NC-9 was imported before as CAPA-2026-004 (" in out
     assert "4 rows: 0 written, 0 valid, 0 with errors, 4 skipped" in out
@@ -255,7 +257,8 @@ def test_id_of_a_hand_written_finding_is_not_overwritten(tmp_path: Path) -> None
     assert existing.read_text(encoding="utf-8").endswith("By hand.\n")
     again = _register_files(repo)["register/2026/CAPA-2026-002.md"]
     assert "title: Clash again" in again and "Original reference: CAPA-2026-001" in again
-    assert "the register already has CAPA-2026-001" in again
+    assert "the register already has CAPA-2026-001 (register/2026/CAPA-2026-001.md) " \
+        "for another finding" in again
 
 
 def test_formula_without_computed_value_is_kept(tmp_path: Path) -> None:
