@@ -9,7 +9,8 @@ The risk log takes the business dates from the finding itself (open at ``raised`
 corrections and actions completed, the effectiveness review, closed at
 ``closure.closed``) and the status moves the file does not date (to in-progress, reopened,
 an earlier close) from git history, at the commit that made them. Without history
-(outside git, a shallow clone) only the finding's own dates are logged.
+(outside git, a shallow clone) only the finding's own dates are logged. Either way the
+log ends in the risk's status, so a tool replaying the log agrees with ``status``.
 """
 
 from __future__ import annotations
