@@ -10,8 +10,12 @@ built, and turns every failure into a ``LoadError`` with a line number.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -27,6 +31,9 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_FRONT_MATTER_BYTES = 256 * 1024
 MAX_DEPTH = 32
 MAX_VALUES = 20_000
+# No number a finding holds is this long; YAML's hex, octal, binary and base-60 ints skip
+# Python's 4,300-digit limit, and printing such a number later raises ValueError.
+MAX_NUMBER_CHARS = 100
 # libyaml's composer recurses in C; a nesting bound below this cannot crash it.
 _SAFE_COMPOSE_BOUND = 2_000
 
@@ -90,14 +97,56 @@ class Document:
     duplicates: list[tuple[int, str]] = field(default_factory=list)
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def read_finding(path: Path) -> bytes:
+    """The bytes of a finding file that is a regular file, never more than the size limit.
+
+    A finding decides what the site publishes, so a symlink (which could point anywhere,
+    /dev/zero or a file outside the repository) is refused, not followed: O_NOFOLLOW
+    makes the open itself fail, and O_NONBLOCK keeps a FIFO from blocking it. The size
+    comes from the open file's fstat, before anything is read.
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LoadError(1, "the finding file is a symbolic link, which could point "
+                               "outside the repository; replace the link with the file itself"
+                            ) from None
+        raise LoadError(1, f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise LoadError(1, "not a regular file (a device, FIFO or socket); a finding "
+                               "must be an ordinary Markdown file: replace it with one")
+        if info.st_size > MAX_FILE_BYTES:
+            raise LoadError(1, _too_big(info.st_size))
+        chunks = [os.read(fd, info.st_size + 1)]
+        got = len(chunks[0])
+        while got > info.st_size and got <= MAX_FILE_BYTES:  # it grew since fstat
+            chunk = os.read(fd, MAX_FILE_BYTES + 1 - got)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+    except OSError as exc:
+        raise LoadError(1, f"cannot be read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _too_big(size: int) -> str:
+    return (f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for a finding; "
+            "move long material into an evidence file and link it")
+
+
 def decode(raw: bytes) -> str:
     """UTF-8 text (BOM dropped, CRLF and CR folded to LF), or a LoadError naming the line."""
     if len(raw) > MAX_FILE_BYTES:
-        raise LoadError(
-            1,
-            f"file is {len(raw):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for a finding; "
-            "move long material into an evidence file and link it",
-        )
+        raise LoadError(1, _too_big(len(raw)))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -142,6 +191,7 @@ def load_text(text: str) -> Document:
     front, body, body_line = split(text)
     if not front.strip():
         raise LoadError(2, "front matter is empty: it must hold the finding's fields")
+    _refuse_unicode_breaks(front)
     _prescan(front)
     try:
         node = yaml.compose(front, Loader=_FastLoader)
@@ -166,6 +216,29 @@ def load_text(text: str) -> Document:
             builder.line, f"a value cannot be read ({type(exc).__name__}: {exc})"
         ) from None
     return Document(data, builder.lines, body, body_line, builder.duplicates)
+
+
+_UNICODE_BREAKS = {"\x85": "U+0085 NEXT LINE", "\u2028": "U+2028 LINE SEPARATOR",
+                   "\u2029": "U+2029 PARAGRAPH SEPARATOR"}
+
+
+def _refuse_unicode_breaks(front: str) -> None:
+    """Refuse the three characters YAML counts as line breaks and editors do not.
+
+    libyaml numbers lines by them, so every line number after one would be off by one in
+    every message; refusing them keeps each reported line the line an editor shows.
+    """
+    found = [(front.index(ch), name) for ch, name in _UNICODE_BREAKS.items() if ch in front]
+    if not found:
+        return
+    position, name = min(found)
+    line = front.count("\n", 0, position) + 2
+    raise LoadError(
+        line,
+        f"line {line} holds an invisible {name} character, which YAML reads as a line break "
+        "but editors do not; delete it (retype the line, or replace it with a space or a "
+        "real line break)",
+    )
 
 
 def _prescan(front: str) -> None:
@@ -266,7 +339,7 @@ class _Builder:
                 else:
                     items.append(self.build(item, (*path, index), depth + 1))
             return items
-        return self._scalar(node)
+        return self._scalar(node, path)
 
     def _key(self, node: yaml.Node, path: KeyPath) -> str:
         if node.__class__ is not _ScalarNode or node.tag not in _KEY_TAGS:
@@ -276,7 +349,7 @@ class _Builder:
             )
         return node.value
 
-    def _scalar(self, node: yaml.Node) -> Any:
+    def _scalar(self, node: yaml.Node, path: KeyPath) -> Any:
         tag = node.tag
         if tag in _TEXT_TAGS:
             return node.value
@@ -284,6 +357,14 @@ class _Builder:
             return None
         if tag == _BOOL:
             return self._scalars.construct_yaml_bool(node)
+        if tag in (_INT, _FLOAT) and len(node.value) > MAX_NUMBER_CHARS:
+            shown = ".".join(str(p) for p in path) or "front matter"
+            raise LoadError(
+                node.start_mark.line + 2,
+                f"`{shown}` holds a number {len(node.value):,} characters long; no field of "
+                f"a finding needs a number over {MAX_NUMBER_CHARS} characters: shorten it, "
+                "or quote it if it is text",
+            )
         if tag == _INT:
             return self._scalars.construct_yaml_int(node)
         if tag == _FLOAT:

@@ -9,6 +9,7 @@ fix it, because the person reading them is writing a finding, not debugging a to
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +38,13 @@ class Context:
     repo_root: Path
     last_changed: dict[str, dt.date] = field(default_factory=dict)
     _resolved: dict[tuple[Path, str], Resolved] = field(default_factory=dict, repr=False)
+    repo_root_text: str = field(init=False, repr=False)
+    """The resolved repository root with a trailing separator, for prefix tests."""
+
+    def __post_init__(self) -> None:
+        self.repo_root = self.repo_root.resolve()
+        text = str(self.repo_root)
+        self.repo_root_text = text if text.endswith(os.sep) else text + os.sep
 
     def resolve(self, f: Finding, written: str) -> Resolved:
         """Resolve an evidence path once, however many rules ask about it."""

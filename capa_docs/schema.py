@@ -3,6 +3,12 @@
 fastjsonschema compiles the schema to Python once and checks a valid finding about
 twenty times faster than jsonschema; jsonschema runs only on a finding that failed,
 because its errors carry the path and the failed keyword we turn into a message.
+
+The published schema also restates the named rules that depend on severity and status
+(`closure-evidence`, `owner-due`, ...) as ``if``/``then`` blocks marked ``x-rule``, for
+editors. Both validators here check the schema without those blocks: the named rules
+report the same problems once, under their own names, and a valid finding stays on the
+compiled fast path.
 """
 
 from __future__ import annotations
@@ -48,8 +54,31 @@ def finding_schema() -> dict[str, Any]:
 
 
 @cache
+def shape_schema() -> dict[str, Any]:
+    """The schema capa checks (rule `schema`): the published one without its ``x-rule``
+    blocks, whose requirements the named rules report."""
+    schema = dict(finding_schema())
+    kept = [block for block in schema.get("allOf", [])
+            if not (isinstance(block, dict) and "x-rule" in block)]
+    if kept:
+        schema["allOf"] = kept
+    else:
+        schema.pop("allOf", None)
+    return schema
+
+
+def rule_blocks() -> dict[str, list[dict[str, Any]]]:
+    """The published schema's ``x-rule`` blocks by rule name (for docs and tests)."""
+    blocks: dict[str, list[dict[str, Any]]] = {}
+    for block in finding_schema().get("allOf", []):
+        if isinstance(block, dict) and "x-rule" in block:
+            blocks.setdefault(block["x-rule"], []).append(block)
+    return blocks
+
+
+@cache
 def fast_validator() -> Callable[[Any], Any]:
-    schema = finding_schema()
+    schema = shape_schema()
     return fastjsonschema.compile(_inline_refs(schema, schema.get("$defs", {})),
                                   formats={"date": is_date})
 
@@ -79,19 +108,50 @@ def _report_validator() -> jsonschema.protocols.Validator:
 
     checker = jsonschema.FormatChecker(formats=())
     checker.checks("date")(is_date)
-    return jsonschema.Draft202012Validator(finding_schema(), format_checker=checker)
+    return jsonschema.Draft202012Validator(shape_schema(), format_checker=checker)
 
 
 def is_valid(data: Any) -> bool:
     try:
         fast_validator()(data)
-    except fastjsonschema.JsonSchemaException:
+    except Exception:  # noqa: BLE001 - whatever the compiled check raises, it did not pass
         return False
     return True
 
 
 def schema_errors(data: Any) -> Iterator[tuple[KeyPath, str]]:
-    """(key path, message) for each way ``data`` breaks the schema, most useful first."""
+    """(key path, message) for each way ``data`` breaks the schema, most useful first.
+
+    Never raises: jsonschema builds each error's message with ``repr`` of the value,
+    which can itself fail (an int too long to print), and a finding must end in a
+    problem, not a traceback.
+    """
+    try:
+        yield from _schema_errors(_printable(data))
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        yield (), (f"the front matter cannot be checked against the schema "
+                   f"({type(exc).__name__}); look for an absurdly long or unusual value")
+
+
+class _LongInt(int):
+    """An int too long for ``repr`` (Python refuses over 4,300 digits), shown by size."""
+
+    def __repr__(self) -> str:
+        return f"<a number of about {int(self.bit_length() * 0.30103):,} digits>"
+
+
+def _printable(value: Any) -> Any:
+    """``value`` with every int too long to print wrapped so that printing it works."""
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    if type(value) is int and value.bit_length() > 14_000:
+        return _LongInt(value)
+    return value
+
+
+def _schema_errors(data: Any) -> Iterator[tuple[KeyPath, str]]:
     if is_valid(data):
         return
     seen: set[tuple[KeyPath, str]] = set()
@@ -131,7 +191,10 @@ def _shown(value: Any) -> str:
         return "false (YAML reads yes/no/on/off/true/false as booleans; quote it to keep text)"
     if value is None:
         return "an empty value"
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except ValueError:  # an int too long to print
+        return "a number too long to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 

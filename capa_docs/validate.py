@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Settings
-from .frontmatter import LoadError, decode, load_text
+from .frontmatter import LoadError, decode, load_text, read_finding
 from .history import last_changed
 from .model import OFF, Finding, Problem
 from .rules import FINDING_RULES, RULES, Context
@@ -45,16 +45,23 @@ class Validation:
 
 
 def discover(settings: Settings, paths: list[Path] | None = None) -> list[Path]:
-    """Finding files: Markdown under the given paths (default the register), not evidence."""
+    """Finding files: Markdown under the given paths (default the register), not evidence.
+
+    Folders are resolved and walked without following symlinks; a file named on the
+    command line keeps its own name (only its folder is resolved), so a symlinked finding
+    reaches `check_file` as the link it is, and is refused there.
+    """
     roots = paths or [settings.register_dir]
     evidence = str(settings.evidence_dir)
     found: set[str] = set()
     for root in roots:
-        root = root.resolve()
-        if root.is_file():
-            if not root.is_relative_to(evidence):
-                found.add(str(root))
+        if not root.is_dir():
+            named = Path(os.path.abspath(root))
+            named = named.parent.resolve() / named.name
+            if not named.is_relative_to(evidence):
+                found.add(str(named))
             continue
+        root = root.resolve()
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")
                            and os.path.join(dirpath, d) != evidence]
@@ -83,13 +90,15 @@ def check_file(path: Path, ctx: Context, cwd: Path) -> tuple[Finding | None, lis
         if level != OFF:
             problems.append(Problem(shown, line, rule, level, message))
 
+    if not str(path).startswith(ctx.repo_root_text):
+        # Discovery resolves every folder, so this lexical test is the resolved one.
+        report("front-matter", 1, f"the file is outside the repository ({ctx.repo_root}); "
+                                  "a finding must be a file in the repository it is checked in")
+        return None, problems
     try:
-        document = load_text(decode(path.read_bytes()))
+        document = load_text(decode(read_finding(path)))
     except LoadError as error:
         report(error.rule, error.line, error.message)
-        return None, problems
-    except OSError as error:
-        report("front-matter", 1, f"cannot be read: {error.strerror or error}")
         return None, problems
     rel = _relative(path, ctx.repo_root)
     finding = Finding(path, rel, document.data, document.lines, document.body,
@@ -99,8 +108,10 @@ def check_file(path: Path, ctx: Context, cwd: Path) -> tuple[Finding | None, lis
     try:
         fast_validator()(document.data)
     except Exception:  # noqa: BLE001 - any failure of the fast path means: explain it
-        finding.schema_valid = False
+        # The fast path judges; jsonschema explains. Should they ever disagree, the
+        # finding is judged by the explanation, so it never fails without a message.
         for keypath, message in schema_errors(document.data):
+            finding.schema_valid = False
             report("schema", finding.line_of(keypath), message)
     if finding.schema_valid:
         for rule in FINDING_RULES:

@@ -266,3 +266,31 @@ def test_a_mkdocs_yml_above_the_repository_is_ignored(tmp_path: Path) -> None:
     write_finding(root / "register", {**OVERDUE, "id": "CAPA-2026-005"})
     result = run_capa("validate", "--today", TODAY, cwd=root)
     assert result.returncode == 0 and "1 finding" in result.stdout, result.stderr
+
+
+def test_symlinked_findings_are_refused_not_followed(repo: Path, tmp_path: Path) -> None:
+    """A finding decides what the site publishes: a symlink (to a file outside the
+    repository, or inside it) is refused, whether discovered or named on the command line;
+    so is a finding outside the repository."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    real = write_finding(outside, {**OVERDUE, "id": "CAPA-2026-007"}, folder=".")
+    folder = repo / "register" / "2026"
+    (folder / "CAPA-2026-007.md").symlink_to(real)
+    (folder / "CAPA-2026-008.md").symlink_to("CAPA-2026-004.md")
+    walked = run_capa("validate", "--today", TODAY, "--format", "json", cwd=repo)
+    named = run_capa("validate", "--today", TODAY, "--format", "json",
+                     "register/2026/CAPA-2026-007.md", str(real), cwd=repo)
+    for result in (walked, named):
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+    refused = {(Path(p["path"]).name, p["rule"], p["line"]) for p in problems_json(walked)
+               if "symbolic link" in p["message"]}
+    assert refused == {("CAPA-2026-007.md", "front-matter", 1),
+                       ("CAPA-2026-008.md", "front-matter", 1)}
+    messages = {p["path"]: p["message"] for p in problems_json(named)
+                if p["rule"] == "front-matter"}
+    assert "replace the link with the file itself" in messages.pop(
+        "register/2026/CAPA-2026-007.md")
+    assert [message for message in messages.values()] == [
+        f"the file is outside the repository ({repo.resolve()}); a finding must be a file "
+        "in the repository it is checked in"]
