@@ -30,11 +30,16 @@ class Entry:
     sha: str
 
 
+# Paths given to git are file names, never patterns: a finding or folder named `*.md` or
+# `:(glob)x` must not widen what git lists.
+_ENV = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
+
+
 def git(root: Path, *args: str,
         data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(["git", "-C", str(root), *args], input=data,
-                              capture_output=True, check=False)
+                              capture_output=True, check=False, env=_ENV)
     except OSError as exc:
         raise DiffError(f"cannot run git: {exc}") from None
 
@@ -90,6 +95,37 @@ def ls_tree(root: Path, commit: str, folder: str = "") -> dict[str, Entry]:
         if kind == "blob":
             entries[path.decode("utf-8", "surrogateescape")] = Entry(mode, sha)
     return entries
+
+
+def tree_entries(root: Path, commit: str, paths: Iterable[str]) -> dict[str, Entry]:
+    """The entries of a few named files at ``commit`` (missing ones left out): one git call."""
+    wanted = sorted(set(paths))
+    if not wanted:
+        return {}
+    result = git(root, "ls-tree", "-z", "--full-tree", commit, "--", *wanted)
+    if result.returncode != 0:
+        raise DiffError(f"git ls-tree {commit} failed: {result.stderr.decode().strip()}")
+    entries: dict[str, Entry] = {}
+    for record in result.stdout.split(b"\0"):
+        meta, _, path = record.partition(b"\t")
+        if meta:
+            mode, kind, sha = meta.decode().split()
+            name = path.decode("utf-8", "surrogateescape")
+            if kind == "blob" and name in wanted:
+                entries[name] = Entry(mode, sha)
+    return entries
+
+
+def worktree_blobs(root: Path, paths: Iterable[str]) -> dict[str, str]:
+    """Blob ids the working tree's files would have if committed (no filters, as stored
+    bytes), for regular files that exist; one ``git hash-object`` call."""
+    present = [p for p in dict.fromkeys(paths)
+               if (root / p).is_file() and not (root / p).is_symlink()]
+    if not present:
+        return {}
+    result = git(root, "hash-object", "--no-filters", "--", *present)
+    ids = result.stdout.decode().split()
+    return dict(zip(present, ids, strict=False)) if result.returncode == 0 else {}
 
 
 def cat_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:

@@ -18,6 +18,7 @@ from .helpers import (
     TODAY,
     commit_all,
     finding,
+    front_matter,
     git,
     init_repo,
     problems_json,
@@ -397,3 +398,233 @@ def test_head_commit_leaves_head_and_index_alone(repo: Path) -> None:
     run_capa("diff", "main", "HEAD", "--today", TODAY, cwd=repo)
     assert git(repo, "rev-parse", "HEAD") == head_before
     assert (repo / ".git" / "index").stat().st_mtime_ns == index_before
+
+
+# --- ways around the gate -------------------------------------------------------------
+
+def _symlink_closed_finding_into_evidence(repo: Path) -> None:
+    """The closed finding becomes a link to a rewritten copy kept in the evidence folder."""
+    register = repo / "register"
+    copy = register / "evidence" / "CAPA-2026-004" / "CAPA-2026-004.md"
+    data = finding(title="Rewritten closed record", raised="2026-01-01",
+                   raised_by="Someone else")
+    data["closure"]["evidence"][0]["path"] = "checklist.txt"
+    copy.write_text(f"---\n{front_matter(data)}---\nNew\n")
+    path = register / "2026" / "CAPA-2026-004.md"
+    path.unlink()
+    path.symlink_to("../evidence/CAPA-2026-004/CAPA-2026-004.md")
+
+
+@pytest.mark.parametrize("mode", ["worktree", "commit"])
+def test_finding_replaced_by_a_symlink_is_refused(repo: Path, mode: str) -> None:
+    _symlink_closed_finding_into_evidence(repo)
+    commit_all(repo, "Link the record to a copy")
+    code, problems = diff_json(repo, *(["pr"] if mode == "commit" else []))
+    assert code == 1
+    # Only the link: HEAD's other findings (stand-ins in commit mode) are not validated.
+    assert [(p["path"], p["rule"]) for p in problems] == [
+        ("register/2026/CAPA-2026-004.md", "front-matter")]
+    assert "symbolic link (to ../evidence/CAPA-2026-004/CAPA-2026-004.md)" in (
+        problems[0]["message"])
+
+
+def test_finding_replaced_by_a_submodule_fails_closed(repo: Path) -> None:
+    """HEAD has no file to read at a BASE finding's path: an error, never silence."""
+    path = "register/2026/CAPA-2026-005.md"
+    commit = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "rm", "-q", "--cached", path)
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{commit},{path}")
+    git(repo, "commit", "-q", "-m", "Replace the finding by a submodule")
+    code, problems = diff_json(repo, "pr")
+    assert code == 1
+    assert [(p["path"], p["rule"]) for p in problems] == [(path, "finding-deleted")]
+    assert "has no finding file that can be read" in problems[0]["message"]
+
+
+def _records_repo(tmp_path: Path, config: str = "mkdocs.yml") -> Path:
+    root = init_repo(tmp_path / "records-repo")
+    register = root / "records"
+    write_evidence(register, "CAPA-2026-004")
+    write_finding(register, finding())
+    write_finding(register, open_minor())
+    (root / config).write_text("site_name: R\nplugins:\n  - capa:\n      register: records\n"
+                               "      evidence: records/evidence\n")
+    commit_all(root, "Base", "2026-11-01")
+    git(root, "checkout", "-q", "-b", "pr")
+    return root
+
+
+def test_config_renamed_to_mkdocs_yaml_still_judges_with_base_settings(tmp_path: Path) -> None:
+    repo = _records_repo(tmp_path)
+    (repo / "records" / "2026" / "CAPA-2026-004.md").unlink()
+    git(repo, "mv", "mkdocs.yml", "mkdocs.yaml")
+    code, problems = diff_json(repo)
+    assert code == 1
+    assert [(p["path"], p["rule"]) for p in problems] == [
+        ("mkdocs.yaml", "gate-changed"), ("records/2026/CAPA-2026-004.md", "finding-deleted")]
+    assert "from mkdocs.yml to mkdocs.yaml" in problems[0]["message"]
+    # Naming the new file does not change whose settings judge.
+    code, problems = diff_json(repo, "--config", "mkdocs.yaml")
+    assert "finding-deleted" in rules(problems)
+
+
+def test_register_folder_comes_from_base(tmp_path: Path) -> None:
+    repo = _records_repo(tmp_path)
+    (repo / "mkdocs.yml").write_text("site_name: R\nplugins:\n  - capa:\n"
+                                     "      register: elsewhere\n")
+    (repo / "records" / "2026" / "CAPA-2026-005.md").unlink()
+    code, problems = diff_json(repo)
+    assert code == 1
+    assert [(p["path"], p["rule"]) for p in problems] == [
+        ("mkdocs.yml", "gate-changed"), ("records/2026/CAPA-2026-005.md", "finding-deleted")]
+
+
+def test_missing_config_file_is_a_usage_error(repo: Path) -> None:
+    result = diff(repo, "--config", "nope.yml")
+    assert result.returncode == 2
+    assert "nope.yml: no such configuration file" in result.stderr
+
+
+def test_base_settings_the_run_cannot_find_are_a_usage_error(tmp_path: Path) -> None:
+    """BASE keeps its settings in docs/mkdocs.yml; the change moves them to the root, where
+    a run from the root would find only HEAD's file: stop rather than use the defaults."""
+    repo = init_repo(tmp_path / "repo")
+    write_finding(repo / "records", open_minor())
+    (repo / "docs").mkdir()
+    (repo / "docs" / "mkdocs.yml").write_text(
+        "site_name: R\ndocs_dir: .\nplugins:\n  - capa:\n      register: ../records\n"
+        "      evidence: ../records/evidence\n")
+    commit_all(repo, "Base", "2026-11-01")
+    git(repo, "checkout", "-q", "-b", "pr")
+    git(repo, "mv", "docs/mkdocs.yml", "mkdocs.yml")
+    (repo / "records" / "2026" / "CAPA-2026-005.md").unlink()
+    result = diff(repo)
+    assert result.returncode == 2, result.stdout
+    assert "main keeps its capa settings in docs/mkdocs.yml" in result.stderr
+    assert "Run capa diff from docs" in result.stderr
+
+
+def test_base_register_folder_missing_from_base_is_a_usage_error(repo: Path) -> None:
+    (repo / "mkdocs.yml").write_text("plugins:\n  - capa:\n      register: records\n")
+    commit_all(repo, "Point the settings at a folder that does not exist")
+    git(repo, "branch", "-f", "main", "pr")
+    (repo / "register" / "2026" / "CAPA-2026-005.md").unlink()
+    result = diff(repo)
+    assert result.returncode == 2, result.stdout
+    assert "put the register in records/, which main does not have" in result.stderr
+    assert "register/2026/CAPA-2026-004.md" in result.stderr
+
+
+@pytest.mark.parametrize("mode", ["worktree", "commit"])
+def test_evidence_rewritten_under_a_moved_closed_finding(tmp_path: Path, mode: str) -> None:
+    root = init_repo(tmp_path / "repo")
+    register = root / "register"
+    write_evidence(register, "CAPA-2026-004")
+    data = finding()
+    del data["closure"]["evidence"][0]["sha256"]  # unpinned: no evidence-hash to catch it
+    write_finding(register, data)
+    commit_all(root, "Base", "2026-11-01")
+    git(root, "checkout", "-q", "-b", "pr")
+    write_evidence(register, "CAPA-2026-004", content=b"forged\n")
+    git(root, "mv", "register/2026", "register/2025")
+    if mode == "commit":
+        commit_all(root, "Move and rewrite")
+    code, problems = diff_json(root, *(["pr"] if mode == "commit" else []))
+    assert code == 1
+    edited = [p for p in problems if p["rule"] == "closed-edited"]
+    assert len(edited) == 1 and edited[0]["path"] == "register/2025/CAPA-2026-004.md"
+    assert "evidence file register/evidence/CAPA-2026-004/checklist.txt" in edited[0]["message"]
+
+
+def test_due_extended_behind_an_inserted_action(repo: Path) -> None:
+    data = open_minor()
+    data["corrective_actions"][0]["due"] = "2027-09-30"
+    data["corrective_actions"].insert(0, {"action": "Interim check.", "owner": "Jane Smith",
+                                          "due": "2026-12-15"})
+    write_finding(repo / "register", data)
+    code, problems = diff_json(repo)
+    assert code == 0
+    assert rules(problems) == ["due-extended"]
+    assert problems[0]["message"].startswith(
+        "corrective action 2 due date moved from 2027-01-31 to 2027-09-30")
+    assert problems[0]["line"] == 22
+
+
+def test_due_extended_with_the_action_reworded(repo: Path) -> None:
+    data = open_minor()
+    data["corrective_actions"] = [
+        {"action": "Something else entirely.", "owner": "C. Other", "due": "2027-03-31"}]
+    write_finding(repo / "register", data)
+    code, problems = diff_json(repo)
+    assert code == 0
+    assert rules(problems) == ["due-extended"]
+    assert "a corrective action due 2027-01-31 is gone" in problems[0]["message"]
+    assert "due 2027-03-31 (59 days later), is new" in problems[0]["message"]
+
+
+def test_reordered_actions_are_not_extensions(repo: Path) -> None:
+    data = open_minor()
+    data["corrective_actions"].insert(0, {"action": "Interim check.", "owner": "Jane Smith",
+                                          "due": "2026-12-15"})
+    write_finding(repo / "register", data)
+    assert diff_json(repo) == (0, [])
+
+
+def test_closed_finding_moved_deeper_with_its_evidence_path_fixed(repo: Path) -> None:
+    (repo / "register" / "2026" / "CAPA-2026-004.md").unlink()
+    data = finding()
+    data["closure"]["evidence"][0]["path"] = "../../evidence/CAPA-2026-004/checklist.txt"
+    write_finding(repo / "register", data, folder="archive/2026")
+    assert diff_json(repo) == (0, [])
+    assert "### Moved (1)" in diff(repo, "--format", "markdown").stdout
+    # The same move with anything else edited is still an edit of a closed record.
+    write_finding(repo / "register", data, folder="archive/2026", body="Rewritten.\n")
+    code, problems = diff_json(repo)
+    assert code == 1 and rules(problems) == ["closed-edited"]
+    assert "(narrative)" in problems[0]["message"]
+
+
+def test_evidence_moved_with_the_same_content_is_no_change(repo: Path) -> None:
+    register = repo / "register"
+    (register / "evidence" / "2026").mkdir()
+    git(repo, "mv", "register/evidence/CAPA-2026-004", "register/evidence/2026/CAPA-2026-004")
+    data = finding()
+    data["closure"]["evidence"][0]["path"] = "../evidence/2026/CAPA-2026-004/checklist.txt"
+    write_finding(register, data)
+    assert diff_json(repo) == (0, [])
+    commit_all(repo, "Evidence by year")
+    assert diff_json(repo, "pr") == (0, [])
+    # Pointing the record at a different file is removing its evidence.
+    write_evidence(register / "evidence" / "2026", "CAPA-2026-004", content=b"other\n")
+    data["closure"]["evidence"][0]["path"] = (
+        "../evidence/2026/evidence/CAPA-2026-004/checklist.txt")
+    del data["closure"]["evidence"][0]["sha256"]
+    write_finding(register, data)
+    code, problems = diff_json(repo)
+    assert code == 1 and "evidence-removed" in rules(problems)
+
+
+@pytest.mark.parametrize("path", [
+    "pyproject.toml", "requirements.txt", "requirements-dev.txt", "uv.lock", "poetry.lock",
+    "action.yml", ".pre-commit-hooks.yaml", "mkdocs.yaml", "schemas/finding.schema.json",
+    ".github/CODEOWNERS", "CODEOWNERS"])
+def test_gate_changed_covers_the_gate_and_its_install(repo: Path, path: str) -> None:
+    target = repo / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("changed\n" if not path.endswith(".json") else "{}\n")
+    code, problems = diff_json(repo)
+    assert code == 0
+    assert [(p["path"], p["rule"]) for p in problems] == [(path, "gate-changed")]
+
+
+def test_gate_changed_covers_capa_docs_code_in_capa_docs_itself(repo: Path) -> None:
+    (repo / "capa_docs").mkdir()
+    (repo / "capa_docs" / "diff.py").write_text("# the judge\n")
+    assert diff_json(repo) == (0, [])  # another repository's folder of that name
+    (repo / "pyproject.toml").write_text('[project]\nname = "capa-docs"\n')
+    commit_all(repo, "capa-docs itself")
+    git(repo, "branch", "-f", "main", "pr")
+    (repo / "capa_docs" / "diff.py").write_text("# a lenient judge\n")
+    code, problems = diff_json(repo)
+    assert [(p["path"], p["rule"]) for p in problems] == [("capa_docs/diff.py", "gate-changed")]
+    assert "capa-docs's own code" in problems[0]["message"]
