@@ -55,7 +55,8 @@ def register_html(root: Path) -> Path:
         (out / "assets/capa" / name).write_bytes(asset_bytes(name))
     page = out / "register.html"
     page.write_text("<!doctype html><html><head><meta charset='utf-8'><title>Register</title>"
-                    "</head><body>" + "\n".join(blocks) + "</body></html>", encoding="utf-8")
+                    "</head><body><article class=\"md-typeset\">" + "\n".join(blocks)
+                    + "</article></body></html>", encoding="utf-8")
     return page
 
 
