@@ -6,6 +6,7 @@ No build here: a register from findings in memory, judged as of a fixed date.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,10 @@ from capa_docs.register import Register
 from capa_docs.render import Page, Rendered, relative_url, restore_blocks
 from capa_docs.rollup import clause_key, rollup
 
-from .helpers import finding
+from .helpers import finding, problems_json, run_capa
 
 TODAY = dt.date(2026, 11, 28)
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _finding(**changes) -> Finding:
@@ -135,3 +137,44 @@ def test_serve_watches_the_register(tmp_path: Path) -> None:
     plugin.on_serve(Server(), config=None, builder=None)
     assert watched == [str(tmp_path.resolve() / "reg"), str(tmp_path.resolve() / "files"),
                        str(policies)]
+
+
+def test_sample_register_covers_the_contract() -> None:
+    """The sample register shows every severity and status, a recurring pair linked by
+    `related`, an overdue finding as of 2026-11-28, and text, PDF and PNG evidence; it
+    passes `capa validate` (warnings allowed) and the schema editors use."""
+    import jsonschema
+
+    from capa_docs.frontmatter import decode, load_text
+
+    result = run_capa("validate", "--today", "2026-11-28", "--format", "json", cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    problems = problems_json(result)
+    assert [p for p in problems if p["level"] == "error"] == []
+    register = ROOT / "register"
+    files = [p for p in register.rglob("*.md") if not p.is_relative_to(register / "evidence")]
+    data = {path: load_text(decode(path.read_bytes())).data for path in files}
+    assert len(data) >= 15
+    assert {d["severity"] for d in data.values()} == {"major", "minor", "observation", "ofi",
+                                                      "conformity"}
+    assert {d["status"] for d in data.values()} == {"open", "in-progress", "closed"}
+    ids = {d["id"] for d in data.values()}
+    assert any(other in ids for d in data.values() for other in d.get("related", [])
+               if other != d["id"])
+    assert any(p["rule"] == "overdue" for p in problems), "no overdue finding on 2026-11-28"
+    evidence = {(path.parent / item["path"]).resolve()
+                for path, d in data.items()
+                for item in (d.get("closure") or {}).get("evidence", []) if "path" in item}
+    assert all(file.is_file() for file in evidence)
+    suffixes = {file.suffix.lower() for file in evidence}
+    assert {".pdf", ".png"} <= suffixes and suffixes & {".txt", ".md", ".csv"}
+    for file in evidence:
+        head = file.read_bytes()[:8]
+        if file.suffix == ".pdf":
+            assert head.startswith(b"%PDF-"), file
+        elif file.suffix == ".png":
+            assert head == b"\x89PNG\r\n\x1a\n", file
+    schema = json.loads((ROOT / "schemas" / "finding.schema.json").read_text())
+    editor = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    for path, d in data.items():
+        assert [e.message for e in editor.iter_errors(d)] == [], path.name

@@ -7,6 +7,7 @@ case then checks its own file's problems.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from .helpers import (
     write_finding,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
+
 OPEN_MINOR = {"status": "open", "closure": None, "root_cause": None, "extent": None,
               "correction": None,
               "corrective_actions": [{"action": "Add the assessment step to onboarding.",
@@ -44,6 +47,15 @@ class Case:
     line_of: str | None = None
     setup: Callable[[Path, str], None] | None = None
     folder: str = "2026"
+    stem: Callable[[str], str] | None = None
+    """The file's name without .md, from the case's ID (default: the ID itself)."""
+    message: str | None = None
+    """Text the expected rule's message must hold."""
+    lines: tuple[int, ...] = ()
+    """Every line the expected rule must be reported on, and no other."""
+
+    def file_stem(self, finding_id: str) -> str:
+        return self.stem(finding_id) if self.stem else finding_id
 
 
 def closed(**changes: Any) -> Callable[[str], dict[str, Any]]:
@@ -123,6 +135,25 @@ raised_by: A. Auditor
 ---
 """
 
+NESTED_DUPLICATES = """---
+id: {id}
+title: Nested duplicates
+severity: ofi
+status: open
+source: self-identified
+raised: 2026-10-01
+raised_by: A. Auditor
+root_cause:
+  cause: The onboarding checklist has no step for the assessment.
+  category: process
+  cause: Again.
+corrective_actions:
+  - action: Add the step.
+    due: 2026-12-01
+    action: Add it twice.
+---
+"""
+
 CHECKLIST_SHA = hashlib.sha256(b"Onboarding checklist v3\n").hexdigest()
 
 CASES = [
@@ -134,18 +165,36 @@ CASES = [
     Case("front-matter-bad-yaml", raw="---\nid: {id}\ntitle: [unclosed\n---\n",
          expect="front-matter"),
     Case("duplicate-key", raw=DUPLICATE_KEY, expect="duplicate-key", line_of="6"),
+    Case("duplicate-key-nested-and-in-list-item", raw=NESTED_DUPLICATES,
+         expect="duplicate-key", lines=(12, 16), message="first at line"),
     Case("schema-unknown-field", raw=DUPLICATE_KEY.replace("title: Second title\n", "stauts: x\n")
          , expect="schema", line_of="6"),
     Case("schema-bad-enum", closed(severity="critical"), expect="schema"),
     Case("schema-yes-is-boolean", raw=DUPLICATE_KEY.replace("status: open", "status: yes")
          .replace("title: Second title\n", ""), expect="schema", line_of="5"),
     Case("schema-impossible-date", closed(raised="2026-02-30"), expect="schema"),
+    # Noncharacters: PyYAML can neither write nor read them back, the page generator breaks.
+    Case("schema-noncharacter-fffe-in-title", closed(title="Backups\ufffe untested"),
+         expect="schema", message="`title` is not acceptable"),
+    Case("schema-noncharacter-ffff-in-line", closed(raised_by="A. Auditor\uffff"),
+         expect="schema", message="`raised_by`"),
+    Case("schema-noncharacter-fdd0-in-owner", closed(owner="Jane\ufdd0 Smith"),
+         expect="schema", message="noncharacters"),
+    Case("schema-noncharacter-in-text", closed(extent="Checked all vendors.\ufdef"),
+         expect="schema", message="`extent`"),
     Case("id-filename-mismatch", lambda i: closed()(i) | {"id": "CAPA-2026-999"},
          expect="id-filename"),
     Case("id-filename-pattern", lambda i: closed()(i) | {"id": "capa-2026-1"},
          expect="id-filename"),
+    # The file carries the same invisible character, so the ID equals the stem and only
+    # the character check gives this message (the pattern check would say "pattern").
     Case("id-filename-format-char", lambda i: closed()(i) | {"id": i + "\u200b"},
-         expect="id-filename"),
+         expect="id-filename", stem=lambda i: i + "\u200b",
+         message="holds a control or invisible formatting character"),
+    Case("id-filename-bidi-override", lambda i: closed()(i) | {"id": i + "\u202e"},
+         expect="id-filename", stem=lambda i: i + "\u202e", message="\\u202e"),
+    Case("id-trailing-newline", lambda i: closed()(i) | {"id": i + "\n"}, expect="schema",
+         message="`id` is not acceptable"),
     Case("closure-evidence-empty", with_closure(evidence=[]), expect="closure-evidence"),
     Case("closure-evidence-no-closure", closed(closure=None), expect="closure-evidence"),
     Case("closure-evidence-open-needs-none", open_minor(), absent="closure-evidence"),
@@ -258,7 +307,7 @@ def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[s
         write_evidence(register, finding_id)
         if case.setup:
             case.setup(register, finding_id)
-        path = register / case.folder / f"{finding_id}.md"
+        path = register / case.folder / f"{case.file_stem(finding_id)}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         if case.raw is not None:
             path.write_text(case.raw.replace("{id}", finding_id), encoding="utf-8")
@@ -280,17 +329,45 @@ def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[s
 @pytest.mark.parametrize("index", range(len(CASES)), ids=[c.name for c in CASES])
 def test_rule_case(index: int, validated: dict[str, list[dict[str, Any]]]) -> None:
     case = CASES[index]
-    found = validated.get(_case_id(index), [])
+    found = validated.get(case.file_stem(_case_id(index)), [])
     rules = {p["rule"] for p in found}
     if case.expect:
         assert case.expect in rules, f"{case.name}: expected {case.expect}, got {found}"
+        expected = [p for p in found if p["rule"] == case.expect]
         if case.line_of:
-            lines = {p["line"] for p in found if p["rule"] == case.expect}
-            assert int(case.line_of) in lines, found
+            assert int(case.line_of) in {p["line"] for p in expected}, found
+        if case.lines:
+            assert sorted(p["line"] for p in expected) == list(case.lines), found
+        if case.message:
+            assert all(case.message in p["message"] for p in expected), expected
     elif case.absent:
         assert case.absent not in rules, f"{case.name}: {found}"
     else:
         assert found == [], f"{case.name}: expected clean, got {found}"
+
+
+# The rules the published schema restates as if/then blocks for editors, and `schema`.
+EDITOR_RULES = {"schema", "closure-evidence", "effectiveness", "actions-open", "owner-due",
+                "root-cause"}
+
+
+@pytest.mark.parametrize("index", [i for i, c in enumerate(CASES) if c.build is not None],
+                         ids=[c.name for c in CASES if c.build is not None])
+def test_editor_schema_agrees_with_validate(index: int,
+                                            validated: dict[str, list[dict[str, Any]]]) -> None:
+    """An editor using the published schema flags a finding exactly when `capa validate`
+    reports `schema` or one of the rules the schema's if/then blocks restate."""
+    import jsonschema
+
+    schema = json.loads((ROOT / "schemas" / "finding.schema.json").read_text())
+    editor = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    case = CASES[index]
+    assert case.build is not None
+    data = case.build(_case_id(index))
+    found = validated.get(case.file_stem(_case_id(index)), [])
+    reported = {p["rule"] for p in found} & EDITOR_RULES
+    flagged = [e.message for e in editor.iter_errors(data)]
+    assert bool(flagged) == bool(reported), (case.name, flagged, reported)
 
 
 def test_every_rule_has_a_failing_case() -> None:
@@ -327,3 +404,14 @@ def test_single_file_checked_against_whole_register(tmp_path: Path) -> None:
     assert [p["rule"] for p in problems] == ["related-unknown"]
     assert "CAPA-2024-001" in problems[0]["message"]
     assert os.path.basename(problems[0]["path"]) == "CAPA-2026-004.md"
+
+
+@pytest.mark.parametrize("value", ["a\ud800b", "\udfff", "x\ufffe", "\ufdd5"])
+def test_noncharacters_and_lone_surrogates_fail_the_schema(value: str) -> None:
+    """The loader never yields a lone surrogate (libyaml refuses the escape), but the
+    pure-Python loader would; both validators refuse it and the noncharacters."""
+    from capa_docs.schema import is_valid, schema_errors
+
+    data = finding(title=value)
+    assert not is_valid(data)
+    assert [path for path, _ in schema_errors(data)] == [("title",)]
