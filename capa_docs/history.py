@@ -4,9 +4,10 @@ An auditor trusts a record system whose audit trail shows who changed a record, 
 what it said before. Git holds all of that; this module reads it in one pass, never one
 call per file (at 10,000 findings that would cost minutes):
 
-- one ``git log --raw -M`` over the register folder lists every commit touching a finding
-  with the new blob id of each changed file; renames are chained here, across folders,
-  because ``git log --follow`` follows one file only;
+- ``git rev-list --topo-order`` piped into one ``git diff-tree --raw -M`` lists every
+  commit with the new blob id of each changed file (findings are picked here, not by a
+  pathspec); renames are chained here, across folders, because ``git log --follow``
+  follows one file only;
 - one ``git cat-file --batch`` process returns every needed file version, whose front
   matter gives the status, due dates and owner at each commit.
 
@@ -56,7 +57,10 @@ class Change:
 
     commit: str
     date: dt.datetime
-    """Committer date (when the change entered the record), with its UTC offset."""
+    """Committer date of this commit, with its UTC offset: when it was committed, on
+    whichever branch. A commit merged from a branch keeps its own date, not the day the
+    merge brought it into the main line, and a wrong clock shows as it was; the order of
+    ``FindingHistory.changes`` is the history's, never these dates'."""
     author: str
     email: str
     author_date: dt.datetime
@@ -300,7 +304,10 @@ def _run_pass(history: RegisterHistory, repo_root: Path, in_scope: Callable[[str
     # git log with a pathspec simplifies history and diffs each commit twice; rev-list
     # piped into diff-tree without a pathspec prints the same records for half the CPU
     # (5,000 commits: 1.34 s against 2.74 s of git time); in_scope keeps the findings.
-    revisions = _git(repo_root, "rev-list", "HEAD")
+    # --topo-order: by default rev-list orders by commit date, so with a skewed clock on a
+    # merged branch a parent can come before its child, and a rename would be met after
+    # older commits of the old path, splitting the file's history in two.
+    revisions = _git(repo_root, "rev-list", "--topo-order", "HEAD")
     if revisions is None:
         return "git not found"
     if revisions.returncode != 0:
@@ -458,8 +465,10 @@ def _collect(history: RegisterHistory, blocks: Iterable[str], boundary: set[str]
              in_scope: Callable[[str], bool] = lambda path: path.endswith(".md")) -> None:
     """Chain renames newest-first: once past a rename, older commits of the old path
     belong to the file's newest path. Walking newest-first makes a later file that
-    reuses an old path keep its own history. A move into the register counts as the
-    file's start, a move out of it as its deletion, as a pathspec would show them."""
+    reuses an old path keep its own history; it needs the commits in topological order
+    (see _run_pass). A move into the register counts as the file's start, a move out of
+    it as its deletion, as a pathspec would show them; a finding file deleted and one of
+    the same ID added in one commit is a rename, however much the commit rewrote it."""
     alias: dict[str, str] = {}
     per_file: dict[str, list[_Raw]] = {}
     for block in blocks:
@@ -471,6 +480,7 @@ def _collect(history: RegisterHistory, blocks: Iterable[str], boundary: set[str]
         header = (text[0], dt.datetime.fromisoformat(text[1]), text[2], text[3],
                   dt.datetime.fromisoformat(text[4]), text[5])
         is_boundary = text[0] in boundary
+        entries: list[tuple[str, str, str, str | None]] = []  # status, blob, path, old path
         index = 1
         while index < len(fields):
             meta = fields[index].lstrip("\n")
@@ -494,19 +504,51 @@ def _collect(history: RegisterHistory, blocks: Iterable[str], boundary: set[str]
                     continue
             elif not in_scope(path):
                 continue
+            entries.append((status, parts[3], path, old_path))
+        for status, blob, path, old_path in _same_stem_renames(entries):
             key = alias.get(path, path)
             if status == "R":
                 alias[old_path] = key  # type: ignore[index]
             else:
                 old_path = None
             per_file.setdefault(key, []).append(
-                _Raw(header, status, parts[3], path, old_path, is_boundary))
+                _Raw(header, status, blob, path, old_path, is_boundary))
             if status != "D":
-                request(parts[3])
+                request(blob)
     for key, raws in per_file.items():
         raws.reverse()
         history.files[key] = FindingHistory(key, [_change(raw) for raw in raws])
     history._aliases = {old: new for old, new in alias.items() if old not in history.files}
+
+
+def _same_stem_renames(entries: list[tuple[str, str, str, str | None]]
+                       ) -> list[tuple[str, str, str, str | None]]:
+    """One commit's changes, with a deleted and an added finding file of the same stem (the
+    same ID) taken as one file renamed.
+
+    git pairs a rename only above 50% similarity, so a finding moved and closed with a long
+    narrative in one commit would otherwise read as one finding deleted and another
+    raised. The file stem is the finding's ID, so the pair is the same record. A stem
+    deleted or added more than once in the commit is left as git reports it.
+    """
+    if len(entries) < 2:
+        return entries
+    deleted: dict[str, list[int]] = {}
+    added: dict[str, list[int]] = {}
+    for position, (status, _blob, path, _old) in enumerate(entries):
+        if status in ("D", "A"):
+            stem = path.rsplit("/", 1)[-1][:-3]
+            (deleted if status == "D" else added).setdefault(stem, []).append(position)
+    if not deleted or not added:
+        return entries
+    dropped: set[int] = set()
+    for stem, gone in deleted.items():
+        new = added.get(stem, [])
+        if len(gone) == 1 and len(new) == 1:
+            _status, blob, path, _old = entries[new[0]]
+            entries[new[0]] = ("R", blob, path, entries[gone[0]][2])
+            dropped.add(gone[0])
+    return [entry for position, entry in enumerate(entries) if position not in dropped]
 
 
 def _change(raw: _Raw) -> Change:

@@ -259,3 +259,48 @@ def test_only_findings_count_and_moves_across_the_register_edge(tmp_path: Path) 
     assert sorted(result.files) == [FIRST, "register/2026/CAPA-2026-003.md"]
     assert _kinds(result.files["register/2026/CAPA-2026-003.md"]) == [("raised",)]
     assert _kinds(result.files[FIRST]) == [("raised",), ("deleted",)]
+
+
+def test_move_and_close_with_a_long_narrative_in_one_commit_is_one_history(
+        tmp_path: Path) -> None:
+    """Below git's 50% similarity the move is a delete and an add; the same file stem (the
+    ID) in one commit makes it one finding renamed."""
+    repo = init_repo(tmp_path / "repo")
+    _write(repo, FIRST, "open", "2026-06-30")
+    _commit(repo, "Raise", "Alice Auditor", "2026-01-10")
+    (repo / FIRST).unlink()
+    _write(repo, MOVED, "closed", "2026-06-30")
+    with (repo / MOVED).open("a", encoding="utf-8") as narrative:
+        narrative.write("A much longer narrative line that differs.\n" * 40)
+    _commit(repo, "Close and archive", "Bob Owner", "2026-02-01")
+    result = h.read_history(repo, repo / "register")
+    assert sorted(result.files) == [MOVED]
+    moved = result.files[MOVED]
+    assert _kinds(moved) == [("raised",), ("renamed", "closed")]
+    assert moved.changes[1].old_path == FIRST
+    assert result.for_path(FIRST) is moved
+    assert [e.kind for e in moved.timeline()] == ["raised", "renamed", "closed"]
+
+
+def test_skewed_clock_on_a_merged_branch_keeps_the_rename_chain(tmp_path: Path) -> None:
+    """A branch commit dated before its own parent: rev-list's default date order would
+    list the parent first and split the renamed file's history in two."""
+    repo = init_repo(tmp_path / "repo")
+    (repo / "README.md").write_text("Register.\n")
+    _write(repo, FIRST, "open", "2026-06-30")
+    _commit(repo, "Raise", "Alice Auditor", "2026-01-10")
+    _write(repo, FIRST, "in-progress", "2026-06-30")
+    _commit(repo, "Start work", "Bob Owner", "2026-02-01")
+    git(repo, "checkout", "-q", "-b", "archive")
+    (repo / MOVED).parent.mkdir(parents=True)
+    git(repo, "mv", FIRST, MOVED)
+    _commit(repo, "Archive", "Carol Manager", "2025-06-01")  # a clock a year behind
+    git(repo, "checkout", "-q", "main")
+    (repo / "README.md").write_text("The register.\n")
+    _commit(repo, "Readme", "Alice Auditor", "2026-03-01")
+    stamp = "2026-04-01T10:00:00+02:00"
+    git(repo, "merge", "-q", "--no-ff", "-m", "Merge archive", "archive",
+        env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})
+    result = h.read_history(repo, repo / "register")
+    assert sorted(result.files) == [MOVED]
+    assert _kinds(result.files[MOVED]) == [("raised",), ("progressed",), ("renamed",)]
