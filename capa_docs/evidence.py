@@ -8,8 +8,10 @@ decided on resolved paths with ``is_relative_to``, never on string prefixes.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -45,15 +47,24 @@ def resolve_evidence(finding_file: Path, written: str, repo_root: Path) -> Resol
         return Resolved(OUTSIDE, reason="its '..' steps lead out of the repository")
     try:
         real = lexical.resolve(strict=False)
-    except (OSError, RuntimeError):
+    except RuntimeError:
         return Resolved(OUTSIDE, reason="it is a symlink loop")
+    except OSError as exc:
+        return Resolved(MISSING, reason=f"it cannot be resolved ({exc.strerror or exc})")
     if not real.is_relative_to(root):
         return Resolved(OUTSIDE, reason="it is a symlink that resolves outside the repository")
     if ".git" in real.relative_to(root).parts or ".git" in lexical.relative_to(root).parts:
         return Resolved(OUTSIDE, reason="it points into .git/, which is never evidence")
-    if not real.exists():
-        return Resolved(MISSING, reason="no such file")
-    if not real.is_file():
+    if written.endswith(("/", "/.")):
+        # normpath drops a trailing slash, which would accept `file.txt/` as the file.
+        return Resolved(NOT_A_FILE, reason="it ends with '/', so it names a folder, not a file")
+    try:
+        info = real.stat()
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return Resolved(MISSING, reason="no such file")
+        return Resolved(MISSING, reason=f"it cannot be read ({exc.strerror or exc})")
+    if not stat.S_ISREG(info.st_mode):
         return Resolved(NOT_A_FILE, reason="it is not a regular file")
     return Resolved(OK, real)
 

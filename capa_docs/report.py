@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -21,14 +22,36 @@ def summary_line(files: int, problems: Sequence[Problem]) -> str:
             f"{warnings} warning{'s' if warnings != 1 else ''}")
 
 
+# Control, format (bidi overrides such as U+202E), separator, surrogate and unassigned
+# characters: shown raw, they let a file name or a value rewrite the terminal line.
+_HIDDEN = frozenset(("Cc", "Cf", "Zl", "Zp", "Cs", "Cn"))
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every character that could move or reorder terminal text written
+    as a Python escape (``\\u202e``, ``\\x85``, ``\\t``), so what is shown is what is there."""
+    if text.isprintable():
+        return text
+    return "".join(ch.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(ch) in _HIDDEN else ch for ch in text)
+
+
 def write_text(out: TextIO, files: int, problems: Sequence[Problem],
                notes: Sequence[str] = ()) -> None:
     """One line per problem, then the verdict; notes go to stderr, apart from the record."""
     for problem in problems:
-        out.write(f"{problem}\n")
+        out.write(terminal_safe(str(problem)) + "\n")
     for note in notes:
-        sys.stderr.write(f"capa: note: {note}\n")
+        sys.stderr.write(f"capa: note: {terminal_safe(note)}\n")
     out.write(summary_line(files, problems) + "\n")
+
+
+def terminal_safe_keeping_breaks(text: str) -> str:
+    """`terminal_safe` for each line, keeping CR and LF (an annotation escapes those)."""
+    if text.isprintable():
+        return text
+    return "\n".join("\r".join(terminal_safe(part) for part in line.split("\r"))
+                     for line in text.split("\n"))
 
 
 def write_json(out: TextIO, files: int, problems: Sequence[Problem],
@@ -57,7 +80,8 @@ def github_annotation(problem: Problem) -> str:
     """A workflow command that GitHub shows on the pull request's diff."""
     command = "error" if problem.level == ERROR else "warning"
     return (f"::{command} file={_escape_property(problem.path)},line={problem.line},"
-            f"title={_escape_property(problem.rule)}::{_escape_data(problem.message)}")
+            f"title={_escape_property(problem.rule)}::"
+            f"{_escape_data(terminal_safe_keeping_breaks(problem.message))}")
 
 
 def write_github(out: TextIO, files: int, problems: Sequence[Problem],

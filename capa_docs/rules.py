@@ -178,7 +178,13 @@ def evidence_hash(f: Finding, ctx: Context) -> RuleOutput:
             continue
         resolved = ctx.resolve(f, item["path"])
         if resolved.ok and resolved.file is not None:
-            actual = sha256_of(resolved.file)
+            try:
+                actual = sha256_of(resolved.file)
+            except OSError as exc:
+                yield ("closure", "evidence", index, "path"), (
+                    f"evidence `{item['path']}` cannot be read to check its sha256: "
+                    f"{exc.strerror or exc}; make the file readable")
+                continue
             if actual != item["sha256"].lower():
                 yield ("closure", "evidence", index, "sha256"), (
                     f"evidence `{item['path']}` has changed since it was pinned: sha256 is "

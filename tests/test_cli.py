@@ -354,3 +354,26 @@ def test_symlinked_findings_are_refused_not_followed(repo: Path, tmp_path: Path)
     assert [message for message in messages.values()] == [
         f"the file is outside the repository ({repo.resolve()}); a finding must be a file "
         "in the repository it is checked in"]
+
+
+def test_text_output_escapes_characters_that_could_spoof_the_terminal(tmp_path: Path) -> None:
+    """A file name or a value with a bidi override (U+202E), NEL or a tab is printed as an
+    escape in text output, so it cannot reorder or rewrite the line; JSON keeps it exact."""
+    register = tmp_path / "register"
+    write_evidence(register, "CAPA-2026-004")
+    write_finding(register, finding(severity="crit\u202eical\t"),
+                  name="CAPA-2026-004\u202edm\x85exe")
+    text = run_capa("validate", "--today", TODAY, cwd=tmp_path)
+    assert text.returncode == 1
+    assert not {"\u202e", "\x85", "\t"} & set(text.stdout)
+    assert "register/2026/CAPA-2026-004\\u202edm\\x85exe.md:4: error schema:" in text.stdout
+    assert 'got "crit\\u202eical\\t"' in text.stdout
+    document = json.loads(run_capa("validate", "--today", TODAY, "--format", "json",
+                                   cwd=tmp_path).stdout)
+    assert document["problems"][0]["path"] == "register/2026/CAPA-2026-004\u202edm\x85exe.md"
+
+
+def test_github_annotation_escapes_bidi_in_the_message() -> None:
+    problem = Problem("a.md", 3, "schema", "error", "got \"x\u202ey\"\nnext")
+    assert github_annotation(problem) == (
+        "::error file=a.md,line=3,title=schema::got \"x\\u202ey\"%0Anext")
