@@ -6,8 +6,11 @@ version is plain block-style YAML, where a line ``status: open`` at column 0 can
 the top-level key. ``quick_state`` reads those with a couple of regular-expression scans
 and answers only when nothing in the text could change that meaning (a block scalar, a
 quoted or flow value going on to the next line, an anchor, alias or tag, a tab, a second
-document); otherwise the strict loader reads the version. Tests check that the two agree
-wherever the quick path answers.
+document), and when one walk over the lines' indentation shows the strict loader would
+read the text without an error (no plain value holding ``": "``, no key more indented
+than its block, a continued plain value only where it cannot be a wanted one); otherwise
+the strict loader reads the version. Tests check that the two agree wherever the quick
+path answers.
 """
 
 from __future__ import annotations
@@ -70,35 +73,58 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-_KEYS = re.compile(r"^(status|owner|corrective_actions):(?=[ ]|$)(.*)$", re.MULTILINE)
-# Characters that change what follows when a value starts with them: quotes, flow
-# brackets, block scalars, anchors, aliases, tags, complex keys, directives, reserved.
-_INDICATOR = re.compile(r"[\"'\[{|>&*!?%@`\t]")
-_QUOTED = r""""(?>[^"\\\n]|\\.)*+"|'(?>[^'\n]|'')*+'"""
-_PLAIN = r"""[^\s&*!|>%@`?:,\-#{}\[\]'"](?>[^:#\n]|:(?=[^ \n])|(?<! )#)*+"""
-_VALUE = (rf"(?>{_PLAIN}|{_QUOTED}|[\[{{](?>[^\"'\[\]{{}}\n&*!]|{_QUOTED})*+[\]}}])"
-          r"(?>[ ]+#.*)?")
-# A line whose value, whatever it starts with, ends on that line.
-_SAFE_LINE = re.compile(
-    rf"[ ]*+(?>-[ ]+)?(?>[A-Za-z_][A-Za-z0-9_-]*+:(?>[ ]+(?>{_VALUE})?)?|{_VALUE})[ ]*"
-    r"|[ ]*#.*")
+# Searched in "\n" + front: a literal first character lets the search skip ahead.
+_KEYS = re.compile(r"\n(status|owner|corrective_actions):(?=[ ]|\n)([^\n]*)")
 _ITEM = re.compile(r"( *)(- +)?(?:([A-Za-z_][A-Za-z0-9_-]*):(?= |$))?[ ]*(.*)")
+_LONG_DIGITS = re.compile(r"[0-9]{4000}")  # past what the loader converts to a number
+# Values that end on their line: quoted (with only the escapes YAML knows), or a one-line
+# flow sequence of quoted or simple plain items.
+_QUOTED = (r'"(?>[^"\\\n]|\\(?:[0abtnvfre "/\\N_LP]|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}'
+           r"|U(?:000[0-9A-Fa-f]|0010)[0-9A-Fa-f]{4}))*+\"|'(?>[^'\n]|'')*+'")
+_FLOW_ITEM = rf"(?>{_QUOTED}|[A-Za-z0-9_./(][^\n,\[\]{{}}:#\"'&*!|>%@`?]*+)"
+_FLOW = rf"\[[ ]*+(?:{_FLOW_ITEM}[ ]*+(?:,[ ]*+{_FLOW_ITEM}[ ]*+)*+)?\]"
+# The shape of each line, without its values: (1) indentation, dashes and a plain key;
+# then how the value goes on: (2) a comment or (3) nothing (a key or dash with its value
+# on the next lines), (4) the opening of a quoted or flow value that ends on the line,
+# (5) for a plain value, what ends it: ":" (which the loader refuses) or a comment; (6)
+# anything else, which the loader decides (an anchor, alias, tag, block scalar, an
+# unfinished quote, a value starting with an indicator). Each match runs to the line's
+# end, so the search never steps through a line character by character. Versions of a
+# register share few shapes, so the walk over a shape is done once and remembered.
+_REST = r"[^\n]*+\n?"
+_HEAD = re.compile(
+    r"^(?!\Z)( *+(?:-(?:[ ]++|$))*+(?>[A-Za-z_][A-Za-z0-9_-]*+:(?:[ ]++|$))?+)"
+    rf"(?:(\#){_REST}|(\n)"
+    rf"|(?=(?>{_QUOTED}|{_FLOW})(?:[ ]++\#|[ ]*+\n))([\"'\[]){_REST}"
+    r"|(?=[^\s\"'\[\]{}#,\-?:|>&*!%@`]|[-?:][^ \n])"
+    rf"(?:[^\n:#]++|(?<![ ])\#|:(?![ \n]))*+(:|\#)?{_REST}"
+    rf"|([^\n]){_REST})",
+    re.MULTILINE)
+_LINE_HEAD = re.compile(r"( *)((?:-(?: +|$))*)(?:([A-Za-z_][A-Za-z0-9_-]*):)?")
+_Shape = tuple[tuple[str, str, str, str, str, str], ...]
+_SHAPES: dict[_Shape, bool] = {}
+_WANTED_KEYS = frozenset(("status", "owner", "corrective_actions", "due"))
+_MAP, _SEQ, _BARE_SEQ = 0, 1, 2  # a block sequence at its key's column is "bare"
+_MAX_BLOCKS = 32
 
 
 def quick_state(front: str) -> State | None:
     """status, owner and corrective-action due dates from plain block-style YAML, or None
     whenever the strict loader must decide."""
-    if front.startswith("...") or "\n..." in front or not _plain_lines(front):
+    if (not front.endswith("\n") or front.startswith("...") or "\n..." in front
+            or not front.replace("\n", " ").isprintable()  # also tabs, odd line breaks
+            or (len(front) >= 4000 and _LONG_DIGITS.search(front))
+            or not _structure_ok(front)):
         return None
     values: dict[str, str] = {}
     actions_end = 0
-    for match in _KEYS.finditer(front):
+    for match in _KEYS.finditer("\n" + front):
         key = match.group(1)
         if key in values:
             return None  # a duplicate: the loader reports it and keeps the last
         values[key] = match.group(2)
         if key == "corrective_actions":
-            actions_end = match.end()
+            actions_end = match.end() - 1
     status = _wanted(values.get("status"))
     owner = _wanted(values.get("owner"))
     if status is None or ("owner" in values and owner is None):
@@ -115,26 +141,84 @@ def quick_state(front: str) -> State | None:
     return State(status, dues, owner)
 
 
-def _plain_lines(front: str) -> bool:
-    """True when every value that starts with an indicator also ends on its line.
+def _structure_ok(front: str) -> bool:
+    """True when the block structure is one the strict loader reads without an error, and
+    no wanted value goes on to another line (see ``_shape_ok``)."""
+    shape = tuple(_HEAD.findall(front))
+    known = _SHAPES.get(shape)
+    if known is None:
+        if len(_SHAPES) > 4096:
+            _SHAPES.clear()
+        known = _SHAPES[shape] = _shape_ok(shape)
+    return known
 
-    Scanning for the few indicator characters and looking at each hit is several times
-    faster than matching every line against a grammar.
+
+def _shape_ok(shape: _Shape) -> bool:
+    """Walk the lines' shapes as YAML reads blocks: a line must start at an open block's
+    column (a mapping's keys, a sequence's dashes); a more indented line only follows a
+    key or dash with no value (its child) or continues a plain value, never a wanted one.
     """
-    checked = -1
-    for match in _INDICATOR.finditer(front):
-        at = match.start()
-        if front[at] == "\t":
+    blocks: list[tuple[int, int]] = []  # (column, kind), innermost last
+    child_of = -1  # after a key or dash with no value: the column its child must pass
+    child_of_key = True
+    opener_wanted = False
+    continues = False  # the last value was plain and may go on to a more indented line
+    wanted = False  # ... and it was a wanted key's value
+    for head, comment, eol, quoted, end, refused in shape:
+        if refused or end == ":":
             return False
-        if at and front[at - 1] not in " \n":
-            continue  # inside a word, such as "person's": plain text
-        start = front.rfind("\n", 0, at) + 1
-        if start == checked:
+        indent, dashes, key = _LINE_HEAD.match(head).groups()  # type: ignore[union-attr]
+        column = len(indent)
+        opener = comment or eol
+        if not dashes and not key and opener:
+            if opener == "#":
+                continues = False  # a comment ends a plain value
             continue
-        end = front.find("\n", at)
-        if not _SAFE_LINE.fullmatch(front[start:end if end >= 0 else len(front)]):
-            return False
-        checked = start
+        if continues and column > blocks[-1][0]:
+            if wanted or key or quoted or end:
+                return False
+            continue
+        continues = wanted = False
+        if child_of >= -1 and (column > child_of
+                               or (column == child_of and dashes and child_of_key)):
+            if not dashes and not key:  # "key:" then "  value": a value on its own line
+                if not blocks or opener_wanted:
+                    return False
+            elif len(blocks) >= _MAX_BLOCKS or (not blocks and dashes):
+                return False  # too deep, or the front matter is a sequence
+            else:
+                blocks.append((column, _MAP if not dashes else
+                               _SEQ if column > child_of else _BARE_SEQ))
+        else:
+            while blocks and blocks[-1][0] > column:
+                blocks.pop()
+            if not blocks or blocks[-1][0] != column:
+                return False
+            if blocks[-1][1] == _BARE_SEQ and not dashes:
+                blocks.pop()
+                if not blocks or blocks[-1][0] != column:
+                    return False
+            if (blocks[-1][1] == _MAP) == bool(dashes) or not (dashes or key):
+                return False  # a dash or a bare value where a key belongs, or a key in a list
+        child_of = -2
+        at = column
+        if dashes:
+            units = dashes.split("-")[1:]
+            at += 1 + len(units[0])
+            for unit in units[1:]:  # "- - x": a sequence in a sequence
+                blocks.append((at, _SEQ))
+                at += 1 + len(unit)
+            if not key and opener:
+                child_of, child_of_key, opener_wanted = at - 1 - len(units[-1]), False, False
+                continue
+            if key:
+                blocks.append((at, _MAP))
+        if key:
+            if opener:
+                child_of, child_of_key, opener_wanted = at, True, key in _WANTED_KEYS
+                continue
+            wanted = key in _WANTED_KEYS
+        continues = not quoted and not end
     return True
 
 
@@ -176,6 +260,8 @@ def _dues(block: str) -> tuple[str | None, ...] | None:
                 return None  # a mapping, not a sequence: let the loader say what it is
             seq_col = len(indent)
         if dash and len(indent) == seq_col:
+            if not key and (not value or value[0] == "#"):
+                return None  # the item's fields start on the next line
             dues.append(None)
             item_col = column = len(indent) + len(dash)
         elif dash:

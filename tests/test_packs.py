@@ -13,16 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from capa_docs.charts import Chart, figure, nice_max, svg
 from capa_docs.config import ConfigError, Settings, settings_from_mapping
+from capa_docs.frontmatter import LoadError, load_text, split
 from capa_docs.model import Finding
 from capa_docs.packs import build_packs
 from capa_docs.register import Register
 from capa_docs.rollup import months_before, recurring, similar
+from capa_docs.states import State, quick_state, state_of, summarise
 from capa_docs.trends import trend_charts
 
-from .helpers import finding, git, init_repo, write_evidence, write_finding
+from .helpers import finding, front_matter, git, init_repo, write_evidence, write_finding
 from .sites import Page, mkdocs_build, write_config
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -327,3 +330,116 @@ def test_finding_page_lists_similar_findings(history_site: Path) -> None:
     similar = page.with_class("capa-similar")[0].text
     assert "clause A.5.19" in similar and "CAPA-2026-002" in similar
     assert "CAPA-2026-004" in similar and "within 12 months" in similar
+
+
+# The quick front-matter reader (history pass) against the strict loader -------------------
+
+QUICK_AGREES = [
+    # (front matter, whether the quick path must leave it to the strict loader)
+    ("status: open\nowner: a\n b\n", True),  # a continued owner reads "a b"
+    ("status: open\nowner: Bob: Jr\n", True),  # the loader refuses ": " in a plain value
+    ("status: open\nx: - y\n", True),
+    ("status: open\nfoo: bar\n  baz: q\n", True),
+    ("status: open\nowner: Bob:\n", True),
+    ("status: open\nx: , y\n", True),
+    ("status: open\na:\n    b: 1\n  c: 2\n", True),  # a dedent to no open block
+    ("status: open\nk:\n  - a\n  b: 1\n", True),  # a key in an indented list
+    ("status: open\na:\n- x\n- y\nb: 1\n- z\n", True),
+    ("status: open\nwhys:\n  - one\n   two: x\n", True),
+    ("status: open\ncorrective_actions:\n  - action: a\n    due: 2026-01-01\n   x\n", True),
+    ("status: open\ntitle: a # note\n  more\n", True),  # a comment ends the value
+    ("status: open\ntitle: a\n  # note\n  more\n", True),
+    ('status: open\ntitle: "a \\q"\n', True),  # an escape YAML does not know
+    ("status: open\nrisks: [a #b]\n", True),
+    ("status: open\nrisks: [@x]\n", True),
+    ("status: open\nrisks: [>R-014]\n", True),
+    ("status: open\ntitle: a\x01b\n", True),
+    ("status: open\ntitle: a\u2028owner: B\n", True),
+    ("status: open\ncorrective_actions:\n  -\n    due: 2026-01-01\n", True),
+    ("- status: open\n", True),
+    ("status: open\n  owner: B\n", True),
+    ("status: open\ntitle: a\n  continued line\nowner: B\n", False),
+    ("status: open\nowner: B\ntitle: a\n  - b\n", False),  # reads "a - b"
+    ("status: open\nowner: B\nwhys:\n  - The team did not\n    complete them.\n", False),
+    ("status: open\nowner: B\nkey:\n  value\n  more\n", False),
+    ("status: open\nowner: B\nclauses: ['A.5.19', \"8.1\"]\nrisks: [R-014, R-2]\n", False),
+    ("status: open\nowner: B\nnote: it's: ok\n", True),
+    ("status: open\nowner: B\nurl: https://example.com/a:b\ntitle: C# code\n", False),
+    ("status: open\nowner: B\na:\n- x\nb: 1\n", False),
+    ("status: open\nowner: B\n- key:\n  - x\n", True),
+    ("status: in-progress\ncorrective_actions:\n- action: a\n  due: 2026-01-01\n"
+     "- - nested\n  - x\n", False),
+]
+
+
+@pytest.mark.parametrize(("front", "deferred"), QUICK_AGREES)
+def test_quick_reader_defers_what_it_cannot_read_exactly(front: str, deferred: bool) -> None:
+    text = f"---\n{front}---\n"
+    quick = quick_state(split(text)[0])
+    try:
+        strict = state_of(load_text(text).data)
+    except LoadError:
+        strict = State(readable=False)
+    assert (quick is None) == deferred
+    if quick is not None:
+        assert quick == strict
+    assert summarise(text.encode()) == strict
+
+
+def _quick_bases() -> list[str]:
+    closed = finding(owner="Jane Smith")
+    plain = {**closed, "raised": "R", "corrective_actions": [
+        {"action": "Add the supplier assessment step.", "owner": "Jane Smith",
+         "due": "D"}]}
+    text = front_matter(plain).replace("raised: R", "raised: 2026-03-14").replace(
+        "due: D", "due: 2026-06-30")
+    wrapped = yaml.safe_dump(plain, sort_keys=False, width=40).replace(
+        "due: D", "due: 2026-06-30")
+    by_hand = ("id: CAPA-2026-007\ntitle: Access review late # the Q3 one\nseverity: minor\n"
+               "status: in-progress\nraised: 2026-03-14\nclauses: [\"A.5.18\", 9.2.2]\n"
+               "owner: Jane Smith\nroot_cause:\n  whys:\n    - The review was not started.\n"
+               "    - The reminder depended on one person's calendar.\n"
+               "  cause: No system owner.\ncorrective_actions:\n"
+               "  - action: Schedule reviews in the ticketing system.\n"
+               "    owner: Jane Smith\n    due: 2026-06-30\n"
+               "  - action: Escalate late reviews.\n    due: 2026-07-31  # agreed\n")
+    return [text, wrapped, by_hand]
+
+
+SNIPPETS = [": ", ":", " ", "  ", "\n", "\n  ", "\n ", "- ", "-", "#", " #", "'", '"', "[",
+            "]", "{", "}", ",", "?", "&a", "*a", "!", "|", ">", "x", "owner: B",
+            "due: 2026-01-01", "status: closed", "\n  - ", "\n- ", "\\", "%", "@", "~"]
+
+
+def test_quick_reader_agrees_with_the_strict_loader_on_mutated_findings() -> None:
+    """Random edits to realistic findings (seeded): wherever the quick path answers, the
+    strict loader reads the same status, due dates and owner, or the quick path would
+    not have answered for a version the loader refuses."""
+    import random
+
+    rng = random.Random(27001)
+    bases = _quick_bases()
+    assert all(quick_state(base) is not None for base in bases)
+    answered = 0
+    for _ in range(3000):
+        front = rng.choice(bases)
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(len(front))
+            if rng.random() < 0.7:
+                front = front[:at] + rng.choice(SNIPPETS) + front[at:]
+            else:
+                front = front[:at] + front[at + 1:]
+        text = f"---\n{front.rstrip(chr(10))}\n---\n"
+        try:
+            quick = quick_state(split(text)[0])
+        except LoadError:
+            continue
+        if quick is None:
+            continue
+        answered += 1
+        try:
+            strict = state_of(load_text(text).data)
+        except LoadError:
+            strict = State(readable=False)
+        assert quick == strict, front
+    assert answered > 300  # the quick path still answers for most simple edits
