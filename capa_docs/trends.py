@@ -111,15 +111,17 @@ def trend_charts(register: Register, prefix: str = "capa-chart") -> list[Chart]:
 
     days: dict[str, list[int]] = {s: [] for s in SEVERITIES}
     for severity, raised, closed in rows:
-        if closed is not None:
+        if closed is not None and severity in days:
             days[severity].append(max(0, (closed - raised).days))
-    present = [s for s in SEVERITIES if days[s]] or list(ACTION_SEVERITIES)
+    # Every severity that takes action, and any other that has closed findings; one with
+    # nothing closed has no time to close ("no data", no bar), not a time of 0 days.
+    shown = [s for s in SEVERITIES if s in ACTION_SEVERITIES or days[s]]
     close_chart = Chart(f"{prefix}-close", "Time to close by severity",
                         "Median and longest days from raised to closed, by severity, "
-                        "over findings closed by the date.", present,
-                        {"median": [statistics.median(days[s]) if days[s] else 0
-                                    for s in present],
-                         "longest": [max(days[s]) if days[s] else 0 for s in present]},
+                        "over findings closed by the date.", shown,
+                        {"median": [statistics.median(days[s]) if days[s] else None
+                                    for s in shown],
+                         "longest": [max(days[s]) if days[s] else None for s in shown]},
                         unit="days", category_label="Severity")
     return [flow, open_chart, age_chart, close_chart]
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from capa_docs.charts import Chart, figure, nice_max, svg
+from capa_docs.charts import svg
 from capa_docs.config import ConfigError, Settings, settings_from_mapping
 from capa_docs.frontmatter import LoadError, load_text, split
 from capa_docs.model import Finding
@@ -31,44 +31,10 @@ from .sites import Page, mkdocs_build, write_config
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-# Charts -----------------------------------------------------------------------------------
+# Charts (the drawing itself: test_charts.py) --------------------------------------------
 
 def _parse(markup: str) -> ET.Element:
     return ET.fromstring(str(markup))
-
-
-def test_chart_svg_parses_with_text_alternative_and_escaped_text() -> None:
-    chart = Chart("c1", "Raised <script>", "What was raised.", ["2026 Q1", "<b>&"],
-                  {"raised": [3, 1], "closed": [0, 2]})
-    root = _parse(svg(chart))
-    assert root.tag == f"{SVG}svg" and root.get("role") == "img"
-    assert root.get("aria-labelledby") == "c1-title c1-desc"
-    assert root.find(f"{SVG}title").text == "Raised <script>"
-    desc = root.find(f"{SVG}desc").text
-    assert "raised: 2026 Q1 3, <b>& 1" in desc and "closed: 2026 Q1 0, <b>& 2" in desc
-    bars = root.findall(f"{SVG}rect[@class='capa-chart-bar']")
-    assert [(b.get("data-series"), b.find(f"{SVG}title").text) for b in bars] == [
-        ("raised", "raised, 2026 Q1: 3"), ("closed", "closed, 2026 Q1: 0"),
-        ("raised", "raised, <b>&: 1"), ("closed", "closed, <b>&: 2")]
-    assert "<script>" not in str(svg(chart)) and "\n" not in str(svg(chart))
-
-
-def test_stacked_bars_stack_and_figure_has_a_data_table() -> None:
-    chart = Chart("c2", "Open", "Open by severity.", ["Q1"], {"major": [2], "minor": [3]},
-                  stacked=True)
-    root = _parse(svg(chart))
-    major, minor = root.findall(f"{SVG}rect[@class='capa-chart-bar']")
-    assert float(minor.get("y")) + float(minor.get("height")) == pytest.approx(
-        float(major.get("y")))
-    html = _parse(figure(chart))  # the figure is well-formed XHTML too
-    rows = [[c.text for c in tr] for tr in html.iter("tr")]
-    assert rows == [[None, "major", "minor"], ["Q1", "2", "3"]]
-    assert html.find("details/summary").text.startswith("Data table")
-
-
-@pytest.mark.parametrize(("value", "top"), [(0, 1), (3, 5), (7, 10), (11, 20), (230, 250)])
-def test_nice_axis_maximum(value: float, top: float) -> None:
-    assert nice_max(value) == top
 
 
 def _f(fid: str, raised: str, *, status: str = "in-progress", closed: str | None = None,
@@ -95,9 +61,25 @@ def test_trend_charts_count_by_quarter_and_age() -> None:
     assert opened.series["minor"] == [1, 0, 1] and opened.series["major"] == [1, 1, 1]
     assert ageing.series["major"] == [0, 0, 0, 1, 0]  # 232 days
     assert ageing.series["minor"] == [1, 0, 0, 0, 0]
-    assert close.categories == ["minor"] and close.series == {"median": [55], "longest": [90]}
+    # A severity with nothing closed has no time to close: no data, not 0 days.
+    assert close.categories == ["major", "minor", "observation", "ofi"]
+    assert close.series == {"median": [None, 55, None, None],
+                            "longest": [None, 90, None, None]}
     for chart in (flow, opened, ageing, close):
         _parse(svg(chart))
+
+
+def test_time_to_close_with_nothing_closed_is_no_data() -> None:
+    findings = [_f("CAPA-2026-001", "2026-01-10"),
+                _f("CAPA-2026-002", "2026-02-10", status="closed", closed="2026-03-01",
+                   severity="conformity")]
+    close = trend_charts(Register(findings, Settings(), dt.date(2026, 3, 31)))[-1]
+    assert close.categories == ["major", "minor", "observation", "ofi", "conformity"]
+    assert close.series["median"] == [None, None, None, None, 19]
+    root = _parse(svg(close))
+    bars = [g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g") if g.get("class") == "bar"]
+    assert bars == ["median, conformity: 19 days", "longest, conformity: 19 days"]
+    assert "major no data" in root.find(f"{SVG}desc").text
 
 
 # Recurrence -------------------------------------------------------------------------------
@@ -283,14 +265,17 @@ def test_each_pack_shows_the_register_as_it_stood_on_its_date(history_site: Path
 
 def test_pack_charts_parse_and_are_as_of_the_review(history_site: Path) -> None:
     text = (history_site / "reviews" / "MR-2026-Q2" / "index.html").read_text()
-    start = f'<svg xmlns="{SVG[1:-1]}" class="capa-chart"'
+    start = f'<svg xmlns="{SVG[1:-1]}" id="chart-capa-pack-'
     svgs = [text[i:text.index("</svg>", i) + 6] for i in _all(text, start)]
     charts = {ET.fromstring(s).find(f"{SVG}title").text: ET.fromstring(s) for s in svgs}
     flow = charts["Findings raised and closed per quarter"]
-    bars = [b.find(f"{SVG}title").text for b in flow.iter(f"{SVG}rect")
-            if b.get("class") == "capa-chart-bar"]
-    assert bars == ["raised, 2026 Q1: 2", "closed, 2026 Q1: 0", "raised, 2026 Q2: 0",
+    bars = [g.find(f"{SVG}title").text for g in flow.iter(f"{SVG}g")
+            if g.get("class") == "bar"]
+    assert bars == ["raised, 2026 Q1: 2", "raised, 2026 Q2: 0", "closed, 2026 Q1: 0",
                     "closed, 2026 Q2: 1"]
+    assert all(c.get("role") == "img" and c.get("class") == "capa-chart"
+               for c in charts.values())
+    assert "<script" not in text[text.index(start):text.rindex("</svg>")]
     assert set(charts) == {"Findings raised and closed per quarter",
                            "Open findings by severity at each quarter end",
                            "Ageing of open findings", "Time to close by severity"}
