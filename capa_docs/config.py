@@ -189,17 +189,51 @@ def _rule_levels(value: Any, where: str) -> dict[str, str]:
     return levels
 
 
+# Pack page names a review ID cannot take: reviews/index.md lists the packs, and MkDocs
+# publishes a README.md as its folder's index page.
+RESERVED_REVIEW_PAGES = {"index": "the list of review packs",
+                         "readme": "published by MkDocs as the list of review packs"}
+
+
+def review_page_name(review_id: str) -> str:
+    """The file name (without ``.md``) of a review's pack page under ``reviews/``: the ID
+    with each run of other characters than letters, digits, ``.``, ``_`` and ``-`` made
+    one ``-``. Two IDs with one name would publish one page, so ``_reviews`` refuses them."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", review_id).strip("-.")
+
+
 def _reviews(value: Any, where: str) -> dict[str, str]:
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: a mapping of review ID to date, e.g. MR-2026-Q2: 2026-06-30")
     reviews = {}
+    pages: dict[str, str] = {}  # page name, case folded (one file on macOS and Windows) -> ID
     for review_id, when in value.items():
+        try:
+            rid = str(review_id)
+        except ValueError:  # an integer too long to write out
+            raise ConfigError(f"{where}: a review ID too long to use") from None
         text = when.isoformat() if isinstance(when, dt.date) else str(when)
         try:
             dt.date.fromisoformat(text)
         except ValueError:
-            raise ConfigError(f"{where}.{review_id}: not a date (YYYY-MM-DD): {when!r}") from None
-        reviews[str(review_id)] = text
+            raise ConfigError(f"{where}.{rid}: not a date (YYYY-MM-DD): {when!r}") from None
+        name = review_page_name(rid)
+        if not name:
+            raise ConfigError(f"{where}: review ID {rid!r} has no letter or digit to name its "
+                              "pack page after; use an ID such as MR-2026-Q2")
+        if name.casefold() in RESERVED_REVIEW_PAGES:
+            raise ConfigError(f"{where}: review ID {rid!r} would publish its pack as "
+                              f"reviews/{name}.md, which is "
+                              f"{RESERVED_REVIEW_PAGES[name.casefold()]}; use another ID")
+        other = pages.get(name.casefold())
+        if other is not None:
+            same = f"reviews/{review_page_name(other)}.md"
+            also = "" if review_page_name(other) == name else (
+                f" and reviews/{name}.md, one file on case-insensitive file systems")
+            raise ConfigError(f"{where}: review IDs {other!r} and {rid!r} would both publish "
+                              f"their pack as {same}{also}; give each review its own ID")
+        pages[name.casefold()] = rid
+        reviews[rid] = text
     return dict(sorted(reviews.items(), key=lambda item: item[1]))
 
 

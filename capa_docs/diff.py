@@ -424,9 +424,10 @@ class _Judge:
         self.changes.append(Change(kind, finding_id, self.shown(rel), before, after,
                                    tuple(detail)))
 
-    def compare(self, old: _Base, new: Finding | None, rel: str,
-                new_raw: bytes | None) -> None:
-        """Everything the diff rules say about one BASE finding and its HEAD successor."""
+    def compare(self, old: _Base, new: Finding | None, rel: str, new_raw: bytes | None,
+                renamed: bool = False) -> None:
+        """Everything the diff rules say about one BASE finding and its HEAD successor
+        (``renamed``: its new ID is already reported)."""
         if new is None:
             # Fail closed: a BASE finding whose successor HEAD cannot read (a symlink, a
             # submodule, a file that is not a regular file) must not escape every rule.
@@ -439,10 +440,10 @@ class _Judge:
             return
         if old.data is None:
             return  # BASE's version was unreadable: HEAD's validation is all there is
-        data, fid = new.data, new.id
-        old_data = old.data
+        data, old_data = new.data, old.data
         old_id = _finding_id(old_data, old.path)
-        if isinstance(data.get("id"), str) and data["id"] != old_id:
+        fid = old_id if renamed else new.id  # name the record as the base branch knew it
+        if not renamed and isinstance(data.get("id"), str) and data["id"] != old_id:
             self.at("finding-renamed", new, rel, ("id",),
                     f"the ID changed from {old_id} to {data['id']}; an ID is permanent "
                     f"(other records cite it): restore {old_id}, and raise a new finding "
@@ -468,16 +469,15 @@ class _Judge:
                                                        .get("closed", "")),
                             [_evidence_line(item) for item in items])
         if before == "closed" and after == "closed":
-            self._closed(old, new, rel, new_raw or b"")
+            self._closed(old, new, rel, new_raw or b"", fid)
         self._severity(old_data, new, rel)
         self._due(old_data, new, rel)
 
-    def _closed(self, old: _Base, new: Finding, rel: str, new_raw: bytes) -> None:
+    def _closed(self, old: _Base, new: Finding, rel: str, new_raw: bytes, fid: str) -> None:
         """A closed record stays as it was: its fields, narrative, evidence and the
         evidence files themselves. A move may rewrite an evidence path so it names the
         same file from the new folder; that alone is no change."""
         assert old.data is not None
-        fid = new.id
         match = self._match_evidence(old, new.data, rel)
         if old.raw != new_raw and not _only_paths_rewritten(old.raw, new_raw, match):
             fields = _changed_fields(_with_tokens(old.data, match.tokens_old),
@@ -990,9 +990,7 @@ def _judge_pairs(judge: _Judge, changed: dict[str, str], old_side: dict[str, _Ba
                  f"{fid} ({judge.shown(path)}) became {new.id}; an ID is permanent (other "
                  f"records cite it): restore {fid}, and raise a new finding if this is new work")
         judge.change("renamed", new.id, match, fid, new.id)
-        renamed = dict(new.data)
-        renamed["id"] = fid  # already reported; judge the rest of the record on its merits
-        judge.compare(old, dataclasses.replace(new, data=renamed), match, head_raw.get(match))
+        judge.compare(old, new, match, head_raw.get(match), renamed=True)
     for path in added:
         new_f = head.get(path)
         data = new_f.data if new_f else {}

@@ -30,16 +30,14 @@ class Entry:
     sha: str
 
 
-# Paths given to git are file names, never patterns: a finding or folder named `*.md` or
-# `:(glob)x` must not widen what git lists.
-_ENV = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
-
-
 def git(root: Path, *args: str,
         data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    # Paths given to git are file names, never patterns: a finding or folder named `*.md`
+    # or `:(glob)x` must not widen what git lists.
+    env = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
     try:
         return subprocess.run(["git", "-C", str(root), *args], input=data,
-                              capture_output=True, check=False, env=_ENV)
+                              capture_output=True, check=False, env=env)
     except OSError as exc:
         raise DiffError(f"cannot run git: {exc}") from None
 

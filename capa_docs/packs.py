@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from .config import Settings
+from .config import Settings, review_page_name
 from .frontmatter import LoadError, decode, load_text
 from .history import DUE_EXTENDED, REOPENED, Event, RegisterHistory, read_blobs, read_history
 from .model import Finding
@@ -37,7 +37,8 @@ PACKS_TITLE = "Management review packs"
 
 
 def pack_uri(review_id: str) -> str:
-    return f"reviews/{re.sub(r'[^A-Za-z0-9._-]+', '-', review_id).strip('-.') or 'review'}.md"
+    """The pack's page; the settings refuse IDs whose pages would collide."""
+    return f"reviews/{review_page_name(review_id) or 'review'}.md"
 
 
 @dataclass

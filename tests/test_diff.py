@@ -628,3 +628,14 @@ def test_gate_changed_covers_capa_docs_code_in_capa_docs_itself(repo: Path) -> N
     code, problems = diff_json(repo)
     assert [(p["path"], p["rule"]) for p in problems] == [("capa_docs/diff.py", "gate-changed")]
     assert "capa-docs's own code" in problems[0]["message"]
+
+
+def test_closed_finding_renamed_names_the_id_as_the_edit(repo: Path) -> None:
+    (repo / "register" / "2026" / "CAPA-2026-004.md").unlink()
+    write_finding(repo / "register", finding(id="CAPA-2026-009"))
+    code, problems = diff_json(repo)
+    assert code == 1
+    assert sorted(rules(problems)) == ["closed-edited", "finding-renamed"]
+    edited = next(p for p in problems if p["rule"] == "closed-edited")
+    assert edited["message"].startswith("CAPA-2026-004 was closed on the base branch and is "
+                                        "edited here (id)")

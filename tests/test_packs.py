@@ -8,24 +8,35 @@ it stood on its date, even though every finding has moved on since.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from mkdocs.exceptions import Abort
 
 from capa_docs.charts import svg
 from capa_docs.config import ConfigError, Settings, settings_from_mapping
 from capa_docs.frontmatter import LoadError, load_text, split
 from capa_docs.model import Finding
-from capa_docs.packs import build_packs
+from capa_docs.packs import build_packs, pack_uri
 from capa_docs.register import Register
 from capa_docs.rollup import months_before, recurring, similar
 from capa_docs.states import State, quick_state, state_of, summarise
 from capa_docs.trends import trend_charts
 
-from .helpers import finding, front_matter, git, init_repo, write_evidence, write_finding
+from .helpers import (
+    TODAY,
+    finding,
+    front_matter,
+    git,
+    init_repo,
+    run_capa,
+    write_evidence,
+    write_finding,
+)
 from .sites import Page, mkdocs_build, write_config
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -428,3 +439,48 @@ def test_quick_reader_agrees_with_the_strict_loader_on_mutated_findings() -> Non
             strict = State(readable=False)
         assert quick == strict, front
     assert answered > 300  # the quick path still answers for most simple edits
+
+
+# Review IDs that would publish one page ---------------------------------------------------
+
+@pytest.mark.parametrize(("reviews", "message"), [
+    ({"MR 2026 Q2": "2026-06-30", "MR-2026-Q2": "2026-07-01"},
+     "review IDs 'MR 2026 Q2' and 'MR-2026-Q2' would both publish their pack as "
+     "reviews/MR-2026-Q2.md"),
+    ({"MR/2026/Q2": "2026-06-30", "MR-2026-Q2.": "2026-07-01"}, "reviews/MR-2026-Q2.md"),
+    ({"MR-1": "2026-06-30", "mr-1": "2026-07-01"},
+     "reviews/MR-1.md and reviews/mr-1.md, one file on case-insensitive file systems"),
+    ({"index": "2026-06-30"}, "reviews/index.md, which is the list of review packs"),
+    ({"MR-1": "2026-03-31", " Index ": "2026-06-30"}, "reviews/Index.md"),
+    ({"README": "2026-06-30"}, "reviews/README.md, which is published by MkDocs"),
+    ({"--": "2026-06-30"}, "no letter or digit"),
+])
+def test_review_ids_that_would_share_a_page_are_refused(reviews: dict[str, str],
+                                                        message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        settings_from_mapping({"reviews": reviews}, Path("."))
+
+
+def test_distinct_review_ids_keep_their_own_pages() -> None:
+    settings = settings_from_mapping({"reviews": {"MR 2026 Q1": "2026-03-31", "MR-2026-Q2":
+                                                  "2026-06-30", "indexes": "2026-09-30"}},
+                                     Path("."))
+    assert [pack_uri(r) for r in settings.reviews] == [
+        "reviews/MR-2026-Q1.md", "reviews/MR-2026-Q2.md", "reviews/indexes.md"]
+
+
+def test_colliding_review_ids_stop_the_cli_and_the_build(tmp_path: Path,
+                                                         caplog: pytest.LogCaptureFixture
+                                                         ) -> None:
+    root = init_repo(tmp_path / "repo")
+    write_config(root, {"reviews": {"MR 2026 Q2": "2026-06-30", "MR-2026-Q2": "2026-07-01"}})
+    write_evidence(root / "register", "CAPA-2026-004")
+    write_finding(root / "register", finding())
+    _commit(root, "register", "2026-07-15")
+    result = run_capa("validate", "--today", TODAY, cwd=root)
+    assert result.returncode == 2
+    assert "would both publish their pack as reviews/MR-2026-Q2.md" in result.stderr
+    with pytest.raises(Abort):
+        mkdocs_build(root / "mkdocs.yml")
+    assert any("would both publish their pack" in r.getMessage() for r in caplog.records)
+    assert not (root / "site" / "reviews").exists()
