@@ -49,6 +49,31 @@ class ConfigError(Exception):
     """A setting is wrong; the CLI exits 2 and the build stops with this message."""
 
 
+# Day and month settings are added to dates; past this they overflow Python's dates
+# (year 9999) and a rule would fail with a traceback instead of a message.
+MAX_DAYS = 36_500
+MAX_MONTHS = 1_200
+
+# Rules whose problem takes a finding out of the register, so they cannot be lowered.
+ALWAYS_ERRORS = {
+    "front-matter": "an unreadable finding is always an error",
+    "schema": "a finding the schema rejects is left out of the register and the site, so "
+              "lowering it would make the finding vanish silently",
+    "id-duplicate": "findings sharing an ID would overwrite each other's pages and links",
+    "id-filename": "the file name is the ID that pages, links and `related` use; a "
+                   "mismatch would publish the finding under the wrong ID",
+}
+
+
+def _shown(value: Any) -> str:
+    """``repr`` of a setting for a message: short, and never raising (an int too long)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return "a number too long to show"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every capa-docs setting, with the defaults used when ``mkdocs.yml`` is silent."""
@@ -100,9 +125,18 @@ _SETTING_NAMES = {f.name for f in fields(Settings)} - {"base_dir", "config_file"
 def settings_from_mapping(block: dict[str, Any] | None, base_dir: Path,
                           config_file: Path | None = None) -> Settings:
     """Check and convert the plugin block; every mistake is a ConfigError naming the key."""
-    block = dict(block or {})
     where = f"{config_file}: plugins.capa" if config_file else "capa settings"
-    unknown = sorted(set(block) - _SETTING_NAMES - _MKDOCS_ONLY)
+    try:
+        return _settings(dict(block or {}), base_dir, config_file, where)
+    except ConfigError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a setting must end in a message, never a traceback
+        raise ConfigError(f"{where}: {_reason(exc)}") from None
+
+
+def _settings(block: dict[str, Any], base_dir: Path, config_file: Path | None,
+              where: str) -> Settings:
+    unknown = sorted(map(str, set(block) - _SETTING_NAMES - _MKDOCS_ONLY))
     if unknown:
         raise ConfigError(
             f"{where}: unknown setting(s) {', '.join(unknown)}; "
@@ -116,7 +150,7 @@ def settings_from_mapping(block: dict[str, Any] | None, base_dir: Path,
         pattern = _text(block["id_pattern"], f"{where}.id_pattern")
         try:
             re.compile(pattern)
-        except re.error as exc:
+        except (re.error, RecursionError, OverflowError, ValueError) as exc:
             raise ConfigError(f"{where}.id_pattern: not a regular expression: {exc}") from None
         values["id_pattern"] = pattern
     if "sla_days" in block:
@@ -126,7 +160,7 @@ def settings_from_mapping(block: dict[str, Any] | None, base_dir: Path,
         checked = {}
         for severity, days in sla.items():
             if severity not in ("major", "minor", "observation", "ofi"):
-                raise ConfigError(f"{where}.sla_days: unknown severity {severity!r}")
+                raise ConfigError(f"{where}.sla_days: unknown severity {_shown(severity)}")
             checked[severity] = _days(days, f"{where}.sla_days.{severity}")
         values["sla_days"] = {**Settings().sla_days, **checked}
     for name in ("stale_days", "due_soon_days"):
@@ -134,9 +168,10 @@ def settings_from_mapping(block: dict[str, Any] | None, base_dir: Path,
             values[name] = _days(block[name], f"{where}.{name}")
     if "recurrence_months" in block:
         months = block["recurrence_months"]
-        if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+        if (isinstance(months, bool) or not isinstance(months, int) or months < 1
+                or months > MAX_MONTHS):
             raise ConfigError(f"{where}.recurrence_months: expected a whole number of months "
-                              f"(1 or more), got {months!r}")
+                              f"from 1 to {MAX_MONTHS:,}, got {_shown(months)}")
         values["recurrence_months"] = months
     if "shallow_causes" in block:
         phrases = block["shallow_causes"]
@@ -161,13 +196,17 @@ _MKDOCS_ONLY = {"enabled"}
 
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: expected text, got {value!r}")
+        raise ConfigError(f"{where}: expected text, got {_shown(value)}")
     return value
 
 
 def _days(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{where}: expected a whole number of days (1 or more), got {value!r}")
+        raise ConfigError(f"{where}: expected a whole number of days (1 or more), "
+                          f"got {_shown(value)}")
+    if value > MAX_DAYS:
+        raise ConfigError(f"{where}: at most {MAX_DAYS:,} days (100 years), got "
+                          f"{_shown(value)}; dates that far ahead cannot be computed")
     return value
 
 
@@ -180,11 +219,13 @@ def _rule_levels(value: Any, where: str) -> dict[str, str]:
     levels = {}
     for rule, level in value.items():
         if rule not in known:
-            raise ConfigError(f"{where}: unknown rule {rule!r}; known: {', '.join(sorted(known))}")
+            raise ConfigError(f"{where}: unknown rule {_shown(rule)}; "
+                              f"known: {', '.join(sorted(known))}")
         if level not in LEVELS:
             raise ConfigError(f"{where}.{rule}: level must be {ERROR}, {WARNING} or {OFF}")
-        if rule == "front-matter" and level != ERROR:
-            raise ConfigError(f"{where}.front-matter: an unreadable finding is always an error")
+        if rule in ALWAYS_ERRORS and level != ERROR:
+            raise ConfigError(f"{where}.{rule}: cannot be {level}: {ALWAYS_ERRORS[rule]}; "
+                              "remove the setting (it is always an error)")
         levels[rule] = level
     return levels
 
@@ -258,6 +299,19 @@ def _inert(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
     return loader.construct_mapping(node)
 
 
+def _number(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """YAML's int and float, refusing absurd lengths: hex and base-60 ints skip Python's
+    digit limit and then cannot even be printed in a message."""
+    if isinstance(node, yaml.ScalarNode) and len(node.value) > 100:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a number {len(node.value):,} characters long", node.start_mark)
+    if node.tag.endswith(":int"):
+        return loader.construct_yaml_int(node)
+    return loader.construct_yaml_float(node)
+
+
+_MkdocsYamlLoader.add_constructor("tag:yaml.org,2002:int", _number)
+_MkdocsYamlLoader.add_constructor("tag:yaml.org,2002:float", _number)
 _MkdocsYamlLoader.add_multi_constructor("!", _inert)
 _MkdocsYamlLoader.add_multi_constructor("tag:yaml.org,2002:python/", _inert)
 
@@ -312,6 +366,8 @@ def plugin_block_from_text(text: str | bytes, config_file: Path | str) -> dict[s
         document = yaml.load(text, Loader=_MkdocsYamlLoader)  # noqa: S506 - safe subclass
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{config_file}: cannot be read as YAML: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - PyYAML raises ValueError, RecursionError...
+        raise ConfigError(f"{config_file}: cannot be read as YAML: {_reason(exc)}") from None
     if not isinstance(document, dict):
         return {}
     plugins = document.get("plugins") or []
@@ -327,13 +383,26 @@ def plugin_block_from_text(text: str | bytes, config_file: Path | str) -> dict[s
     return {}
 
 
+def _reason(exc: Exception) -> str:
+    """Why a parse failed, in words: PyYAML's own exceptions say little about the value."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, MemoryError):
+        return "too large"
+    detail = str(exc)
+    if "int_max_str_digits" in detail or "Exceeds the limit" in detail:
+        return "a number with thousands of digits; shorten it"
+    detail = detail if len(detail) <= 200 else detail[:197] + "..."
+    return f"a value cannot be read ({type(exc).__name__}: {detail})"
+
+
 def read_repo_url(config_file: Path | None) -> str | None:
     """``repo_url`` of mkdocs.yml, so `capa render` links commits as the plugin does."""
     if config_file is None:
         return None
     try:
         document = yaml.load(config_file.read_bytes(), Loader=_MkdocsYamlLoader)  # noqa: S506
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+    except Exception:  # noqa: BLE001 - an unreadable file has no repo_url
         return None
     value = document.get("repo_url") if isinstance(document, dict) else None
     return value if isinstance(value, str) and value.strip() else None

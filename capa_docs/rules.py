@@ -350,13 +350,21 @@ def date_order(f: Finding, ctx: Context) -> RuleOutput:
                             "record it once it has happened")
 
 
+def _add_days(day: dt.date, days: int) -> dt.date:
+    """``day`` plus ``days``, stopping at the last date Python knows (9999-12-31)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max
+
+
 @rule("due-beyond-sla", WARNING, "A corrective action is due later than its severity allows.")
 def due_beyond_sla(f: Finding, ctx: Context) -> RuleOutput:
     days = ctx.settings.sla_days.get(f.data["severity"])
     raised = as_date(f.data["raised"])
     if days is None or raised is None:
         return
-    limit = raised + dt.timedelta(days=days)
+    limit = _add_days(raised, days)
     for index, action in _actions(f):
         due = as_date(action.get("due"))
         if due is not None and due > limit:

@@ -53,7 +53,7 @@ def skeleton(finding_id: str, severity: str, title: str, source: str, raised: dt
         ]
     if serious:
         days = settings.sla_days.get(severity, 365)
-        due = raised + dt.timedelta(days=days)
+        due = raised + dt.timedelta(days=min(days, (dt.date.max - raised).days))
         person = owner or raised_by
         lines += [
             f"owner: {_quote(person)}",

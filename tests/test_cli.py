@@ -190,12 +190,29 @@ def test_configured_shallow_phrase_and_rule_off(repo: Path) -> None:
     ("stale_days: -3", "stale_days"),
     ("sla_days: {critical: 5}", "unknown severity"),
     ("registr: findings", "unknown setting(s) registr"),
+    ("{1: a, b: c}", "unknown setting(s) 1, b"),
+    ("sla_days: {minor: 999999999}", "sla_days.minor: at most 36,500 days"),
+    ("stale_days: 36501", "stale_days: at most 36,500 days"),
+    ("recurrence_months: 99999", "recurrence_months: expected a whole number of months "
+                                 "from 1 to 1,200"),
+    ("due_soon_days: 0x" + "F" * 5000, "cannot be read as YAML: a number 5,002 characters"),
+    ("stale_days: " + "9" * 5000, "cannot be read as YAML: a number 5,000 characters"),
+    ("reviews: {MR1: 2026-02-30}", "cannot be read as YAML: a value cannot be read "
+                                   "(ValueError: day is out of range for month)"),
+    ("rules: " + "[" * 3000, "cannot be read as YAML: nested too deeply"),
+    ("rules: {schema: warning}", "rules.schema: cannot be warning: a finding the schema "
+                                 "rejects is left out"),
+    ("rules: {id-duplicate: 'off'}", "rules.id-duplicate: cannot be off: findings sharing "
+                                     "an ID would overwrite each other's pages"),
+    ("rules: {id-filename: warning}", "rules.id-filename: cannot be warning"),
+    ("rules: {front-matter: 'off'}", "rules.front-matter: cannot be off"),
 ])
 def test_bad_settings_exit_2_naming_the_key(repo: Path, setting: str, fragment: str) -> None:
     (repo / "mkdocs.yml").write_text(f"site_name: x\nplugins:\n  - capa:\n      {setting}\n")
     result = run_capa("validate", "--today", TODAY, cwd=repo)
-    assert result.returncode == 2
-    assert fragment in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2, result.stdout
+    assert fragment in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith(f"capa: {repo / 'mkdocs.yml'}: ")
 
 
 def test_explicit_config_file_and_custom_register_folder(tmp_path: Path) -> None:

@@ -258,6 +258,8 @@ CASES = [
          expect="date-order"),
     Case("date-order-future-closure", with_closure(closed="2026-12-15"), expect="date-order"),
     Case("date-order-future-due-ok", open_minor(), absent="date-order"),
+    Case("date-order-raised-in-year-9999", closed(raised="9999-12-30"), expect="date-order",
+         message="9999-12-30"),
     Case("related-unknown", closed(related=["CAPA-2099-001"]), expect="related-unknown"),
     Case("related-known", closed(related=["CAPA-2026-100"]), absent="related-unknown"),
     Case("due-beyond-sla", with_action(due="2027-06-30", completed="2026-05-20"),
