@@ -321,6 +321,13 @@ def test_print_stylesheet_is_linked_and_hides_the_chrome(history_site: Path) -> 
     assert "break-inside: avoid" in css
 
 
+def test_management_review_page_has_the_print_layout(history_site: Path) -> None:
+    page = Page(history_site / "management-review" / "index.html")
+    sheets = [link.attrs["href"] for link in page.find_all("link", rel="stylesheet")]
+    assert "../assets/capa/print.css" in sheets
+    assert (history_site / "management-review" / "../assets/capa/print.css").resolve().is_file()
+
+
 def test_finding_page_lists_similar_findings(history_site: Path) -> None:
     page = Page(history_site / "findings" / "CAPA-2026-003" / "index.html")
     similar = page.with_class("capa-similar")[0].text
