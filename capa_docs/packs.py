@@ -9,6 +9,13 @@ this one; reopened findings and extended due dates come from each file's timelin
 
 Without git history the pack says so and works from the current files, judged as of the
 review date (findings raised later left out, closures after the date undone).
+
+The period's figures add up from one pack to the next: a finding is raised in the pack
+whose register first holds it, and closed (or reviewed) in the pack whose register first
+shows that closure, so a record committed after a review but dated before it counts in
+the next pack, marked "recorded late", instead of in none. Each past version must pass
+the finding schema; one that does not is replaced by the file's last valid version before
+it (or left out), and the pack's notes name it.
 """
 
 from __future__ import annotations
@@ -24,10 +31,20 @@ from markupsafe import Markup
 
 from .config import Settings, review_page_name
 from .frontmatter import LoadError, decode, load_text
-from .history import DUE_EXTENDED, REOPENED, Event, RegisterHistory, read_blobs, read_history
+from .history import (
+    CLOSED,
+    DUE_EXTENDED,
+    REOPENED,
+    Change,
+    Event,
+    RegisterHistory,
+    read_blobs,
+    read_history,
+)
 from .model import Finding
 from .register import SEVERITIES, STATUSES, Register, as_date
 from .rollup import Rollup, rollup
+from .schema import is_valid, schema_errors
 
 if TYPE_CHECKING:
     from .render import Page, Renderer
@@ -69,6 +86,11 @@ class Pack:
     extended: list[Event] = field(default_factory=list)
     effective: list[str] = field(default_factory=list)
     not_effective: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    """In the previous pack's register, not in this one (deleted, moved out, unreadable)."""
+    late: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Per list ("raised", "closed", "reviewed"): finding ID -> why it counts here though
+    its date is before the period (recorded late)."""
     decisions: list[Decision] = field(default_factory=list)
 
     @property
@@ -91,10 +113,12 @@ def build_packs(settings: Settings, current: Register, repo_root: Path,
         registers = _registers_from_git(settings, current, repo_root, history,
                                         [day for _, day in reviews])
         events = _events(history)
+        histories = history
     else:
         registers = {day: _register_from_files(settings, current, day) for _, day in reviews}
         events = []
-    packs = []
+        histories = None
+    packs: list[Pack] = []
     previous: tuple[str, dt.date] | None = None
     for review_id, day in reviews:
         register, notes = registers[day]
@@ -110,23 +134,16 @@ def build_packs(settings: Settings, current: Register, repo_root: Path,
         if from_git and not len(register):
             pack.notes.append(f"no finding file had been committed by {day}: the register's "
                               "git history starts later")
-        _fill(pack, events)
+        _fill(pack, events, packs[-1].register if packs else None, histories)
         packs.append(pack)
         previous = (review_id, day)
     return packs
 
 
-def _fill(pack: Pack, events: list[Event]) -> None:
-    register = pack.register
-    for finding in register:
-        if pack.in_period(as_date(finding.data.get("raised"))):
-            pack.raised.append(finding.id)
-        if finding.data["status"] == "closed" and pack.in_period(register.of(finding).closed):
-            pack.closed.append(finding.id)
-        if pack.in_period(as_date(finding.get("closure", "effectiveness", "reviewed"))):
-            result = finding.get("closure", "effectiveness", "result")
-            (pack.not_effective if result == "not-effective" else pack.effective).append(
-                finding.id)
+def _fill(pack: Pack, events: list[Event], previous: Register | None,
+          history: RegisterHistory | None) -> None:
+    """The period's lists, by what this pack's register shows that the previous one did
+    not: every finding raised, closed or reviewed is counted in exactly one pack."""
     for event in events:
         if not pack.in_period(event.change.day):
             continue
@@ -134,7 +151,79 @@ def _fill(pack: Pack, events: list[Event]) -> None:
             pack.reopened.append(event)
         elif event.kind == DUE_EXTENDED:
             pack.extended.append(event)
+    reopened = {_id(e) for e in pack.reopened}
+    register = pack.register
+    before = previous.by_id if previous is not None else {}
+    late: dict[str, dict[str, str]] = {"raised": {}, "closed": {}, "reviewed": {}}
+    for finding in register:
+        fid = finding.id
+        was = before.get(fid)
+        if was is None:
+            pack.raised.append(fid)
+            raised = as_date(finding.data.get("raised"))
+            if pack.start is not None and raised is not None and raised <= pack.start:
+                late["raised"][fid] = (f"recorded late (raised {raised}, "
+                                       f"{_entered(pack, finding, history)})")
+        closed = register.of(finding).closed
+        if finding.data["status"] == "closed" and (
+                was is None or was.data["status"] != "closed" or fid in reopened
+                or previous.of(was).closed != closed):  # type: ignore[union-attr]
+            pack.closed.append(fid)
+            if pack.start is not None and closed is not None and closed <= pack.start:
+                late["closed"][fid] = (f"recorded late (closed {closed}, "
+                                       f"{_recorded(pack, finding, history, CLOSED)})")
+        review = _review(finding)
+        if review is not None and (was is None or _review(was) != review or fid in reopened):
+            reviewed, result = review
+            (pack.not_effective if result == "not-effective" else pack.effective).append(fid)
+            if pack.start is not None and reviewed is not None and reviewed <= pack.start:
+                late["reviewed"][fid] = (f"recorded late (reviewed {reviewed}, "
+                                         f"{_recorded(pack, finding, history, None)})")
+    pack.late = {kind: ids for kind, ids in late.items() if ids}
+    pack.removed = sorted(set(before) - set(register.by_id))
+    if pack.removed:
+        pack.notes.append(f"{len(pack.removed)} finding(s) in the previous pack's register are "
+                          "not in this one (deleted, moved out of the register folder, or "
+                          "no longer readable): " + ", ".join(pack.removed[:20])
+                          + (", ..." if len(pack.removed) > 20 else ""))
     pack.decisions = decisions(pack)
+
+
+def _review(finding: Finding) -> tuple[dt.date | None, Any] | None:
+    """The effectiveness review a finding records, or None."""
+    reviewed = finding.get("closure", "effectiveness", "reviewed")
+    if reviewed is None:
+        return None
+    return as_date(reviewed), finding.get("closure", "effectiveness", "result")
+
+
+def _period_changes(pack: Pack, finding: Finding, history: RegisterHistory | None
+                    ) -> list[Change]:
+    found = history.for_path(finding.rel) if history is not None else None
+    if found is None:
+        return []
+    return [c for c in found.changes if c.blob is not None and pack.in_period(c.day)]
+
+
+def _entered(pack: Pack, finding: Finding, history: RegisterHistory | None) -> str:
+    """When the finding's file came into the register: its first commit in the period."""
+    changes = _period_changes(pack, finding, history)
+    if not changes:
+        return "recorded after the previous review"
+    found = history.for_path(finding.rel) if history is not None else None
+    first = found is not None and found.changes[0] is changes[0]
+    if changes[0].boundary:
+        return f"first seen {changes[0].day} (shallow clone)"
+    return f"{'first committed' if first else 'committed again'} {changes[0].day}"
+
+
+def _recorded(pack: Pack, finding: Finding, history: RegisterHistory | None,
+              kind: str | None) -> str:
+    """The commit in the period that recorded it: the last one of ``kind``, else the last."""
+    changes = _period_changes(pack, finding, history)
+    if kind is not None:
+        changes = [c for c in changes if kind in c.kinds] or changes
+    return f"recorded {changes[-1].day}" if changes else "recorded after the previous review"
 
 
 def decisions(pack: Pack) -> list[Decision]:
@@ -189,16 +278,39 @@ def git_blob_id(raw: bytes) -> str:
 
 
 def _usable(data: Any) -> bool:
+    """What a pack's figures rely on: the finding schema (``clauses: A.5.19`` as text would
+    otherwise count as the clauses "A", ".", "5", ...). The compiled check is fast enough
+    for every past version of a large register."""
     return (isinstance(data, dict) and isinstance(data.get("id"), str)
-            and data.get("severity") in SEVERITIES and data.get("status") in STATUSES)
+            and data.get("severity") in SEVERITIES and data.get("status") in STATUSES
+            and is_valid(data))
 
 
-def _parse(raw: bytes) -> dict[str, Any] | None:
+_UNREADABLE = "unreadable front matter"
+
+
+def _parse(raw: bytes, refused: dict[str, Any]) -> dict[str, Any] | None:
+    """A past version's data when it is a valid finding; else None, and why in ``refused``
+    (the data itself for a schema failure: the message is worked out only if shown)."""
     try:
         data = load_text(decode(raw)).data
-    except LoadError:
+    except LoadError as error:
+        refused[git_blob_id(raw)] = f"{_UNREADABLE}: {error.message}"
         return None
-    return data if _usable(data) else None
+    if _usable(data):
+        return data
+    refused[git_blob_id(raw)] = data
+    return None
+
+
+def _why(refused: Any) -> str:
+    if isinstance(refused, str):
+        return refused
+    for _keypath, message in schema_errors(refused):
+        return f"schema: {message}"
+    if not isinstance(refused, dict):
+        return "schema: the front matter is not a mapping"
+    return "schema: id, severity or status missing or not one the contract allows"
 
 
 def _registers_from_git(settings: Settings, current: Register, repo_root: Path,
@@ -210,12 +322,14 @@ def _registers_from_git(settings: Settings, current: Register, repo_root: Path,
             known[git_blob_id(finding.path.read_bytes())] = finding.data
         except OSError:
             continue
+    refused: dict[str, Any] = {}
     states = {day: history.state_at(day) for day in days}
     wanted = {c.blob for at in states.values() for c in at.values()
               if c.blob and c.blob not in known}
     for blob, raw in read_blobs(repo_root, wanted).items():
-        known[blob] = _parse(raw)
-    # A version nobody can read (a broken commit) stands for the last readable one before.
+        known[blob] = _parse(raw, refused)
+    # A version nobody can read, or that fails the schema (a broken commit), stands for
+    # the file's last valid one before it.
     missing: set[str] = set()
     for at in states.values():
         for path, change in at.items():
@@ -225,10 +339,10 @@ def _registers_from_git(settings: Settings, current: Register, repo_root: Path,
                         missing.add(earlier.blob)
     missing -= set(known)
     for blob, raw in read_blobs(repo_root, missing).items():
-        known[blob] = _parse(raw)
+        known[blob] = _parse(raw, refused)
     out = {}
     for day, at in states.items():
-        findings, changed, unreadable = [], {}, []
+        findings, changed, replaced = [], {}, []
         for path, change in at.items():
             data, used = known.get(change.blob or ""), change
             if data is None:
@@ -236,17 +350,22 @@ def _registers_from_git(settings: Settings, current: Register, repo_root: Path,
                              if e.date <= change.date and e.blob and known.get(e.blob)), None)
                 data = known.get(used.blob or "") if used is not None else None
                 if PurePosixPath(path).suffix == ".md" and _looks_like_finding(path, settings):
-                    unreadable.append(PurePosixPath(path).stem)
+                    why = _why(refused.get(change.blob or "", "not in the repository"))
+                    what = (f"the version of {used.day} used" if data is not None
+                            else "left out")
+                    replaced.append(f"{PurePosixPath(path).stem} ({why}; {what})")
             if data is None:
                 continue
             findings.append(Finding(repo_root / path, path, data, {}))
             if not change.boundary:
                 changed[path] = change.day
         notes = []
-        if unreadable:
-            notes.append(f"{len(unreadable)} file(s) could not be read as they stood on {day} "
-                         f"(the last readable version was used where there is one): "
-                         + ", ".join(sorted(unreadable)[:20]))
+        if replaced:
+            replaced.sort()
+            notes.append(f"{len(replaced)} finding file(s) as they stood on {day} could not be "
+                         "read or failed the finding schema; each stands for its last valid "
+                         "version before then, or is left out: " + "; ".join(replaced[:20])
+                         + ("; ..." if len(replaced) > 20 else ""))
         out[day] = (Register(findings, settings, day, changed), notes)
     return out
 
@@ -275,7 +394,7 @@ def _register_from_files(settings: Settings, current: Register, day: dt.date
 
 def pack_pages(renderer: Renderer, packs: list[Pack]) -> list[Page]:
     """The index of packs (in the nav) and one page per pack (not in the nav)."""
-    from .render import Page  # render imports this module
+    from .render import Page, finding_uri  # render imports this module
     from .trends import charts_html
 
     if not packs:
@@ -292,6 +411,7 @@ def pack_pages(renderer: Renderer, packs: list[Pack]) -> list[Page]:
             severities=SEVERITIES, stale_days=pack.register.settings.stale_days,
             months=pack.register.settings.recurrence_months,
             table=_table(renderer, pack.register, link), current=renderer.register,
+            ids=_id_links(link, renderer.register, finding_uri),
             charts=charts_html(pack.register, f"capa-pack-{slug}"),
             meta_title=Markup(f'"Management review pack {_yaml_text(pack.review_id)}"'))
         pages.append(Page(pack.uri, text))
@@ -303,11 +423,32 @@ def _yaml_text(text: str) -> str:
 
 
 def _table(renderer: Renderer, register: Register, link):
-    def table(ids: list[str], column: str = "") -> Markup:
+    def table(ids: list[str], column: str = "", notes: dict[str, str] | None = None) -> Markup:
         return Markup(renderer.env.get_template("_finding_table.j2").render(
-            ids=ids, column=column, register=register, link=link))
+            ids=ids, column=column, register=register, link=link, current=renderer.register,
+            notes=notes or {}))
 
     return table
+
+
+GONE = "(no longer in the register)"
+
+
+def _id_links(link, current: Register, finding_uri):
+    """Finding IDs as links to their pages, for the IDs the site still has a page for: a
+    finding deleted since the review is named in plain text, saying so."""
+    def ids(found: list[str]) -> Markup:
+        if not found:
+            return Markup('<span class="capa-none">none</span>')
+        parts = []
+        for fid in found:
+            if fid in current.by_id:
+                parts.append(Markup('<a href="{}">{}</a>').format(link(finding_uri(fid)), fid))
+            else:
+                parts.append(Markup('{} <span class="capa-gone">{}</span>').format(fid, GONE))
+        return Markup(", ").join(parts)
+
+    return ids
 
 
 def packs_for(register: Register, repo_root: Path) -> list[Pack]:

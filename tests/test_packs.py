@@ -491,3 +491,130 @@ def test_colliding_review_ids_stop_the_cli_and_the_build(tmp_path: Path,
         mkdocs_build(root / "mkdocs.yml")
     assert any("would both publish their pack" in r.getMessage() for r in caplog.records)
     assert not (root / "site" / "reviews").exists()
+
+
+# Packs that add up: late records, invalid past versions, deleted findings ------------------
+
+LATE_REVIEWS = {"MR-1": "2026-03-31", "MR-2": "2026-06-30"}
+
+
+@pytest.fixture(scope="module")
+def late_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CAPA-2026-012 and the closure of CAPA-2026-011 are committed after MR-1 but dated
+    before it; CAPA-2026-013 has only versions the schema refuses (clauses as text) until
+    after MR-2, CAPA-2026-014 one valid version then a refused one; CAPA-2026-010, overdue
+    at MR-1, is deleted after MR-2."""
+    root = init_repo(tmp_path_factory.mktemp("late") / "repo")
+    register = root / "register"
+    write_config(root, {"reviews": LATE_REVIEWS})
+    write_finding(register, _major("open", "2026-03-20", id="CAPA-2026-010"))
+    write_finding(register, _minor("CAPA-2026-011", "2026-03-01", "in-progress"))
+    _commit(root, "Raise CAPA-2026-010 and CAPA-2026-011", "2026-03-02")
+    write_finding(register, _minor("CAPA-2026-012", "2026-03-15", "in-progress"))
+    write_evidence(register, "CAPA-2026-011")
+    closed = _minor("CAPA-2026-011", "2026-03-01", "closed")
+    closed["closure"]["closed"] = "2026-03-25"
+    closed["closure"]["effectiveness"]["reviewed"] = "2026-03-20"
+    closed["corrective_actions"][0]["completed"] = "2026-03-18"
+    write_finding(register, closed)
+    _commit(root, "Record CAPA-2026-012 and the closure of CAPA-2026-011 (both in March)",
+            "2026-04-10")
+    text_clauses = _minor("CAPA-2026-013", "2026-04-20", "in-progress")
+    text_clauses["clauses"] = "A.5.19"
+    write_finding(register, text_clauses)
+    write_finding(register, _minor("CAPA-2026-014", "2026-04-25", "in-progress"))
+    _commit(root, "Raise CAPA-2026-013 (clauses as text) and CAPA-2026-014", "2026-05-01")
+    broken = _minor("CAPA-2026-014", "2026-04-25", "in-progress")
+    broken["clauses"] = "A.5.19"
+    write_finding(register, broken)
+    _commit(root, "CAPA-2026-014: clauses as text", "2026-05-20")
+    (register / "2026" / "CAPA-2026-010.md").unlink()
+    write_finding(register, _minor("CAPA-2026-013", "2026-04-20", "in-progress"))
+    write_finding(register, _minor("CAPA-2026-014", "2026-04-25", "in-progress"))
+    _commit(root, "Delete CAPA-2026-010; clauses as lists", "2026-07-05")
+    mkdocs_build(root / "mkdocs.yml")
+    return root / "site"
+
+
+def _section(page: Page, title: str) -> str:
+    """The text of an h2 section: from its heading to the next one."""
+    elements = page.content_elements()
+    order = page.elements
+    heads = [e for e in order if e.tag == "h2" and e in elements]
+    start = next(h for h in heads if h.text.strip("¶").startswith(title))
+    after = heads[heads.index(start) + 1] if start is not heads[-1] else None
+    chunk = order[order.index(start) + 1:order.index(after) if after else len(order)]
+    return " ".join(e.text for e in chunk if e.tag in ("p", "li", "td", "table"))
+
+
+def test_records_committed_after_a_review_but_dated_before_it_count_in_the_next_pack(
+        late_site: Path) -> None:
+    mr1, mr2 = _pack(late_site, "MR-1"), _pack(late_site, "MR-2")
+    assert _summary(mr1)["Raised"] == "2" and _summary(mr1)["Closed"] == "0"
+    summary = _summary(mr2)
+    assert summary["Raised"] == "2 (1 recorded late)"  # CAPA-2026-012 and -014
+    assert summary["Closed"] == "1 (1 recorded late)"
+    assert summary["Effectiveness reviews: effective"] == "1"
+    raised = _section(mr2, "Raised in the period")
+    assert "CAPA-2026-012: recorded late (raised 2026-03-15, first committed 2026-04-10)" \
+        in raised
+    assert "CAPA-2026-014" in raised
+    closed = _section(mr2, "Closed in the period")
+    assert "CAPA-2026-011" in closed
+    assert "recorded late (closed 2026-03-25, recorded 2026-04-10)" in closed
+    assert "recorded late (reviewed 2026-03-20, recorded 2026-04-10)" in _section(
+        mr2, "Effectiveness results")
+    # The open totals follow from the period's figures.
+    open1, open2 = int(_open_counts(mr1)[-1]), int(_open_counts(mr2)[-1])
+    assert (open1, open2) == (2, 3)
+    assert open2 == open1 + 2 - 1
+
+
+def test_past_versions_the_schema_refuses_are_replaced_or_left_out_and_named(
+        late_site: Path) -> None:
+    mr2 = _pack(late_site, "MR-2")
+    notes = " ".join(n.text for n in mr2.with_class("capa-pack-note"))
+    assert "2 finding file(s) as they stood on 2026-06-30" in notes
+    assert "CAPA-2026-013 (schema:" in notes and "left out" in notes
+    assert "CAPA-2026-014 (schema:" in notes and "the version of 2026-05-01 used" in notes
+    assert "clauses" in notes
+    # No recurrence from the characters of "A.5.19".
+    rows = [r for r in _rows(mr2, "capa-recurring") if r[0] == "clause"]
+    assert [r[1] for r in rows] == ["A.5.19"]
+    assert rows[0][2].startswith("3: ")  # -011, -012 and the valid version of -014
+
+
+def _rows(page: Page, table_class: str) -> list[list[str]]:
+    tables = page.with_class(table_class)
+    if not tables:
+        return []
+    return [[td.text for td in tr.children] for tr in _walk(tables[0])
+            if tr.tag == "tr" and tr.children and tr.children[0].tag == "td"]
+
+
+def _broken_links(site: Path, page: Path) -> list[str]:
+    broken = []
+    for a in Page(page).find_all("a"):
+        href = a.attrs.get("href", "")
+        if not href or href.startswith(("#", "http:", "https:", "mailto:")):
+            continue
+        target = (page.parent / href.split("#")[0].split("?")[0]).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            broken.append(href)
+    return broken
+
+
+def test_a_pack_names_a_deleted_finding_without_a_link(late_site: Path) -> None:
+    mr1 = _pack(late_site, "MR-1")
+    assert not (late_site / "findings" / "CAPA-2026-010").exists()
+    overdue = _section(mr1, "Overdue on")
+    assert "CAPA-2026-010 (no longer in the register)" in overdue
+    assert "CAPA-2026-010 (no longer in the register)" in _section(mr1, "Raised in the period")
+    hrefs = [a.attrs.get("href", "") for a in mr1.find_all("a")]
+    assert not any("CAPA-2026-010" in h for h in hrefs)
+    assert any("CAPA-2026-011" in h for h in hrefs)  # still in the register: linked
+    for page in [*late_site.glob("reviews/**/index.html"),
+                 late_site / "management-review" / "index.html"]:
+        assert _broken_links(late_site, page) == [], page
