@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 from .config import ConfigError, Settings
+from .frontmatter import LoadError, load_text
+from .schema import schema_errors
 
 SEVERITIES = ("major", "minor", "observation", "ofi", "conformity")
 SOURCES = ("internal-audit", "external-audit", "certification-audit", "kpi",
@@ -29,6 +32,41 @@ def next_id(settings: Settings, year: int, existing: list[Path]) -> str:
 def _quote(text: str) -> str:
     """A YAML double-quoted scalar: JSON strings are valid YAML and escape everything."""
     return json.dumps(text, ensure_ascii=False)
+
+
+# Control (tab, line breaks), format (zero-width, bidi overrides), separator, surrogate
+# and unassigned or noncharacter code points: invisible, or impossible in a one-line field.
+_REFUSED = frozenset(("Cc", "Cf", "Zl", "Zp", "Cs", "Cn"))
+
+
+def _one_line(value: str, option: str) -> None:
+    """Refuse what would make the new file fail `capa validate`, naming the character."""
+    bad = sorted({ch for ch in value if unicodedata.category(ch) in _REFUSED})
+    if not value.strip() or bad:
+        named = ", ".join(f"U+{ord(ch):04X} ({_describe(ch)})" for ch in bad)
+        detail = f": it holds {named}; type it again without it" if bad else ""
+        raise ConfigError(f"{option} must be one non-empty line of visible text{detail}")
+
+
+def _describe(ch: str) -> str:
+    plain = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return"}
+    if ch in plain:
+        return plain[ch]
+    return unicodedata.name(ch, "").lower() or (
+        "a control character" if unicodedata.category(ch) == "Cc"
+        else "a noncharacter or unassigned code point")
+
+
+def _check_skeleton(text: str) -> None:
+    """The file `capa new` writes must pass `capa validate` as an open finding; check it
+    with the loader and the schema before anything is written."""
+    try:
+        data = load_text(text).data
+    except LoadError as error:
+        raise ConfigError(f"the new finding would not load: {error.message}") from None
+    problems = [message for _, message in schema_errors(data)]
+    if problems:
+        raise ConfigError("the new finding would not validate: " + "; ".join(problems))
 
 
 def skeleton(finding_id: str, severity: str, title: str, source: str, raised: dt.date,
@@ -79,15 +117,16 @@ def create_finding(settings: Settings, severity: str, title: str, source: str,
                    raised: dt.date, raised_by: str, owner: str | None,
                    existing: list[Path]) -> Path:
     """Write the skeleton to REGISTER/YEAR/ID.md; never overwrite an existing file."""
-    if "\n" in title or "\r" in title or not title.strip():
-        raise ConfigError("--title must be one non-empty line")
-    if not raised_by.strip() or "\n" in raised_by:
-        raise ConfigError("--raised-by must be one non-empty line")
+    _one_line(title, "--title")
+    _one_line(raised_by, "--raised-by")
+    if owner is not None:
+        _one_line(owner, "--owner")
     finding_id = next_id(settings, raised.year, existing)
     target = settings.register_dir / str(raised.year) / f"{finding_id}.md"
-    target.parent.mkdir(parents=True, exist_ok=True)
     text = skeleton(finding_id, severity, title.strip(), source, raised, raised_by.strip(),
-                    owner, settings)
+                    owner.strip() if owner else None, settings)
+    _check_skeleton(text)
+    target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("x", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
     return target

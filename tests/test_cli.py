@@ -394,3 +394,22 @@ def test_github_annotation_escapes_bidi_in_the_message() -> None:
     problem = Problem("a.md", 3, "schema", "error", "got \"x\u202ey\"\nnext")
     assert github_annotation(problem) == (
         "::error file=a.md,line=3,title=schema::got \"x\\u202ey\"%0Anext")
+
+
+@pytest.mark.parametrize("option,value,named", [
+    ("--title", "tab\there", "U+0009 (a tab)"),
+    ("--raised-by", "A\tB", "U+0009 (a tab)"),
+    ("--owner", "Jane\u200bSmith", "U+200B (zero width space)"),
+    ("--title", "Backups\u202e untested", "U+202E (right-to-left override)"),
+    ("--title", "Backups\uffff", "U+FFFF (a noncharacter or unassigned code point)"),
+    ("--title", "a\x85b", "U+0085 (a control character)"),
+])
+def test_new_refuses_control_and_invisible_characters(repo: Path, option: str, value: str,
+                                                      named: str) -> None:
+    """Such a file would fail `capa validate`; `capa new` must not write it and exit 0."""
+    args = ["--title", "Backups never restore-tested", option, value]
+    result = run_capa("new", "--severity", "minor", *args, "--today", TODAY, cwd=repo)
+    assert result.returncode == 2, result.stdout
+    assert f"{option} must be one non-empty line of visible text: it holds {named}" in (
+        result.stderr)
+    assert not (repo / "register/2026/CAPA-2026-006.md").exists()
