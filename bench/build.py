@@ -11,18 +11,27 @@ finding committed as raised at the end of its quarter, then its final version), 
 with four `reviews:` (four packs, each with its charts) and without (the management
 review page's charts only). Target: packs cost at most 1.3x the build without them.
 
+Each comparison builds both sites once untimed (so neither pays for a cold disk cache or
+Python's first compile alone), then times --runs rounds, the two builds interleaved and
+their order swapped each round, so a slow spell of the machine hits both. It prints the
+median and best of each, their ratios, and PASS or FAIL for the median ratio against
+the target; the exit code is 1 when any comparison fails.
+
     python bench/build.py            # N = 1000 and 5000
     python bench/build.py 200 1000   # other sizes
     python bench/build.py --packs 5000   # only the packs comparison
+    python bench/build.py --runs 5 1000  # five timed rounds (default 3)
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -224,8 +233,48 @@ def timed_build(root: Path) -> float:
     return elapsed
 
 
-def main(sizes: list[int]) -> None:
-    print(f"{'N':>6} {'plugin s':>9} {'bare s':>8} {'ratio':>6} {'plugin ms/finding':>18}")
+PLUGIN_TARGET = 1.15
+PACKS_TARGET = 1.3
+
+
+def interleaved(first, second, runs: int) -> tuple[list[float], list[float]]:
+    """Times of ``runs`` rounds of two builds, after one untimed build of each; the order
+    swaps every round."""
+    first()
+    second()
+    a: list[float] = []
+    b: list[float] = []
+    for round_ in range(runs):
+        if round_ % 2:
+            b.append(second())
+            a.append(first())
+        else:
+            a.append(first())
+            b.append(second())
+    return a, b
+
+
+def header(base: str, measured: str) -> str:
+    return (f"{'N':>6} {base:>14} {'best':>6} {measured:>14} {'best':>6} {'ratio':>6} "
+            f"{'best':>6}  target")
+
+
+def report(n: int, base: list[float], measured: list[float], target: float,
+           extra: str = "") -> bool:
+    """One line: median and best of each build, the ratios, PASS/FAIL on the median."""
+    med_base, med = statistics.median(base), statistics.median(measured)
+    ratio, best_ratio = med / med_base, min(measured) / min(base)
+    ok = ratio <= target
+    print(f"{n:>6} {med_base:>14.2f} {min(base):>6.2f} {med:>14.2f} {min(measured):>6.2f} "
+          f"{ratio:>6.2f} {best_ratio:>6.2f}  {target:.2f} {'PASS' if ok else 'FAIL'}{extra}",
+          flush=True)
+    return ok
+
+
+def main(sizes: list[int], runs: int) -> bool:
+    print(f"plugin against bare pages: {runs} interleaved runs, median and best (s)")
+    print(header("bare median", "plugin median") + "       plugin ms/finding")
+    ok = True
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             plugin_root, bare_root = Path(tmp, "plugin"), Path(tmp, "bare")
@@ -233,36 +282,58 @@ def main(sizes: list[int]) -> None:
             bare_root.mkdir()
             make_plugin_site(plugin_root, n)
             make_bare_site(bare_root, n)
-            plugin = timed_build(plugin_root)
-            bare = timed_build(bare_root)
+            bare, plugin = interleaved(partial(timed_build, bare_root),
+                                       partial(timed_build, plugin_root), runs)
             pages = len(list((plugin_root / "site/findings").iterdir()))
             assert pages == n, f"{pages} finding pages for {n} findings"
-            print(f"{n:>6} {plugin:>9.2f} {bare:>8.2f} {plugin / bare:>6.2f} "
-                  f"{1000 * plugin / n:>18.2f}", flush=True)
+            ok &= report(n, bare, plugin, PLUGIN_TARGET,
+                         f"  {1000 * statistics.median(plugin) / n:.2f}")
+    return ok
 
 
-def main_packs(sizes: list[int]) -> None:
-    print(f"{'N':>6} {'no packs s':>11} {'4 packs s':>10} {'ratio':>6}")
+def build_without_packs(root: Path) -> float:
+    with_reviews(root, None)
+    elapsed = timed_build(root)
+    assert not (root / "site/reviews").exists()
+    return elapsed
+
+
+def build_with_packs(root: Path) -> float:
+    with_reviews(root, REVIEWS)
+    elapsed = timed_build(root)
+    built = sorted(p.name for p in (root / "site/reviews").iterdir())
+    assert built == [*REVIEWS, "index.html"], built
+    return elapsed
+
+
+def main_packs(sizes: list[int], runs: int) -> bool:
+    print(f"four review packs against none: {runs} interleaved runs, median and best (s)")
+    print(header("none median", "4 packs median"))
+    ok = True
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp, "history")
             root.mkdir()
             make_history_site(root, n)
-            with_reviews(root, None)
-            without = timed_build(root)
-            assert not (root / "site/reviews").exists()
-            with_reviews(root, REVIEWS)
-            packs = timed_build(root)
-            built = sorted(p.name for p in (root / "site/reviews").iterdir())
-            assert built == [*REVIEWS, "index.html"], built
-            print(f"{n:>6} {without:>11.2f} {packs:>10.2f} {packs / without:>6.2f}",
-                  flush=True)
+            none, four = interleaved(partial(build_without_packs, root),
+                                     partial(build_with_packs, root), runs)
+            ok &= report(n, none, four, PACKS_TARGET)
+    return ok
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     only_packs = "--packs" in args
+    rounds = 3
+    if "--runs" in args:
+        at = args.index("--runs")
+        rounds = int(args[at + 1])
+        del args[at:at + 2]
+        if rounds < 1:
+            raise SystemExit("--runs: at least 1")
     numbers = [int(a) for a in args if a != "--packs"] or [1000, 5000]
+    passed = True
     if not only_packs:
-        main(numbers)
-    main_packs(numbers)
+        passed &= main(numbers, rounds)
+    passed &= main_packs(numbers, rounds)
+    sys.exit(0 if passed else 1)
