@@ -29,6 +29,7 @@ DEFAULT_SHALLOW_CAUSES = (
     "staff mistake",
     "operator error",
     "mistake",
+    "mistakes were made",
     "forgot",
     "forgotten",
     "oversight",
@@ -93,7 +94,8 @@ class Settings:
     due_soon_days: int = 30
     """Window for the management review's 'due soon' list."""
     shallow_causes: tuple[str, ...] = DEFAULT_SHALLOW_CAUSES
-    """Phrases that name a symptom, not a cause (matched as whole words, any case)."""
+    """Phrases that name a symptom, not a cause (whole words; case, hyphens and plurals do
+    not matter); a cause that also names a mechanism such as a process or owner passes."""
     rules: dict[str, str] = field(default_factory=dict)
     """Level per rule name: error, warning or off; overrides the defaults."""
     reviews: dict[str, str] = field(default_factory=dict)

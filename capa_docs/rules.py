@@ -286,16 +286,85 @@ def root_cause(f: Finding, ctx: Context) -> RuleOutput:
                       "`correction`: what was done to contain and correct it")
 
 
-_STOPWORDS = frozenset(
-    "a an the of by to in on at for from and or but was were is are be been it its this that "
-    "there their they he she his her due because caused which who as with not no".split()
-)
+# Words that name a mechanism: the process, control, system, ownership, training or
+# resourcing that let the error happen. A cause naming one of them is an analysis, even
+# when it also says "human error"; one naming none is a symptom plus who, when and where.
+_MECHANISMS = frozenset("""
+    process procedure control owner ownership unowned accountability accountable
+    responsibility responsible checklist system tool tooling automation automated
+    automatic design designed policy policies training trained untrained induction
+    workflow template documented undocumented documentation instruction guidance runbook
+    playbook requirement approval gate segregation verification validation monitoring
+    monitored alert alerting alarm configuration configured misconfigured baseline
+    schedule scheduled scheduling calendar reminder trigger triggered escalation interface
+    integration handover resource resourcing staffing understaffed capacity workload
+    budget funding deputy supervision script pipeline permission contract
+""".split())
+
+# A phrase about following (did not follow, not followed) has the followed thing as its
+# object; "did not follow the procedure" names a procedure but says nothing of why, so
+# the words next to it are part of the symptom.
+_OBJECT_WINDOW = 4
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower-case words; hyphens, slashes and punctuation separate them (human-error)."""
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def _forms(word: str) -> tuple[str, ...]:
+    """A word and its singular candidates, so "errors" and "mistakes" match the phrases."""
+    forms = [word]
+    if word.endswith("es") and len(word) > 3:
+        forms.append(word[:-2])
+    if word.endswith("s") and len(word) > 2:
+        forms.append(word[:-1])
+    return tuple(forms)
 
 
 @cache
-def _shallow_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+def _phrase_index(phrases: tuple[str, ...]) -> dict[str, list[tuple[str, ...]]]:
+    """Shallow phrases as word tuples, by first word, longest first."""
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        words = tuple(_tokens(phrase))
+        if words:
+            index.setdefault(words[0], []).append(words)
+    for candidates in index.values():
+        candidates.sort(key=len, reverse=True)
+    return index
+
+
+def _word_is(word: str, wanted: str) -> bool:
+    return wanted in _forms(word)
+
+
+def shallow_cause(cause: str, phrases: tuple[str, ...]) -> str | None:
+    """The shallow phrase a cause rests on, or None when it names a mechanism (or no
+    shallow phrase at all). Hyphens, spacing, case and plurals do not matter."""
+    index = _phrase_index(phrases)
+    words = _tokens(cause)
+    covered = [False] * len(words)
+    found: str | None = None
+    for start, word in enumerate(words):
+        for form in _forms(word):
+            for phrase in index.get(form, ()):
+                end = start + len(phrase)
+                if end <= len(words) and all(_word_is(words[start + k], phrase[k])
+                                             for k in range(1, len(phrase))):
+                    found = found or " ".join(words[start:end])
+                    low, high = start, end
+                    if any(w.startswith("follow") for w in phrase):
+                        low, high = max(0, start - _OBJECT_WINDOW), end + _OBJECT_WINDOW
+                    for k in range(low, min(high, len(words))):
+                        covered[k] = True
+                    break
+    if found is None:
+        return None
+    for word, is_symptom in zip(words, covered, strict=True):
+        if not is_symptom and any(form in _MECHANISMS for form in _forms(word)):
+            return None
+    return found
 
 
 @rule("root-cause-shallow", ERROR, "The root cause names a symptom such as 'human error'.")
@@ -303,17 +372,12 @@ def root_cause_shallow(f: Finding, ctx: Context) -> RuleOutput:
     cause = f.get("root_cause", "cause")
     if not isinstance(cause, str) or not ctx.settings.shallow_causes:
         return
-    pattern = _shallow_pattern(ctx.settings.shallow_causes)
-    found = pattern.search(cause)
-    if found is None:
-        return
-    rest = [w for w in re.findall(r"[A-Za-z0-9']+", pattern.sub(" ", cause))
-            if w.lower() not in _STOPWORDS]
-    if len(rest) < 6:
+    found = shallow_cause(cause, ctx.settings.shallow_causes)
+    if found is not None:
         yield ("root_cause", "cause"), (
-            f"the root cause {found.group(0)!r} names a symptom, not a cause: ask why it was "
-            "possible (which process, control, training or design let it happen) and write "
-            "that down")
+            f"the root cause {found!r} names a symptom, not a cause: ask why it was "
+            "possible and name the process, control, ownership, training or system that "
+            "let it happen")
 
 
 def _dates(f: Finding) -> Iterator[tuple[KeyPath, str, dt.date]]:

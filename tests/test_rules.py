@@ -119,6 +119,14 @@ def _symlink_inside(register: Path, finding_id: str) -> None:
     (real.parent / "link.txt").symlink_to("real.txt")
 
 
+def _cause(text: str) -> Callable[[str], dict[str, Any]]:
+    def build(finding_id: str) -> dict[str, Any]:
+        data = closed()(finding_id)
+        data["root_cause"]["cause"] = text
+        return data
+    return build
+
+
 def _folder_evidence(register: Path, finding_id: str) -> None:
     (register / "evidence" / finding_id / "folder").mkdir(parents=True)
 
@@ -253,6 +261,26 @@ CASES = [
     Case("root-cause-shallow-forgot", lambda i: _set(closed()(i), ("root_cause", "cause"),
                                                      "The administrator forgot to do it."),
          expect="root-cause-shallow"),
+    *[Case(f"root-cause-shallow-{n}", _cause(text), expect="root-cause-shallow")
+      for n, text in enumerate([
+          "Human error by a new starter in procurement during vendor onboarding week",
+          "human-error",
+          "Human errors",
+          "Mistakes were made",
+          "A mistake by the night shift on 14 March in the Leeds office",
+          "Staff did not follow the procedure.",
+          "The supplier onboarding procedure was not followed.",
+          "Operator-errors during the weekend change window",
+      ])],
+    *[Case(f"root-cause-deep-{n}", _cause(text), absent="root-cause-shallow")
+      for n, text in enumerate([
+          "Process has no owner, so the review was forgotten.",
+          "Human error was possible because the restore procedure has no second check.",
+          "Staff did not follow the procedure because no owner was assigned to keep it current.",
+          "The checklist has no approval gate, so a mistake in the vendor tier goes unnoticed.",
+          "Onboarding training does not cover the assessment; staff forgot what they were "
+          "never taught.",
+      ])],
     Case("date-order-before-raised", closed(correction={"action": "Fixed.",
                                                         "completed": "2026-01-01"}),
          expect="date-order"),
@@ -423,3 +451,16 @@ def test_noncharacters_and_lone_surrogates_fail_the_schema(value: str) -> None:
     data = finding(title=value)
     assert not is_valid(data)
     assert [path for path, _ in schema_errors(data)] == [("title",)]
+
+
+@pytest.mark.parametrize("phrases,cause,found", [
+    (("vendor delay",), "Vendor-delays again", "vendor delays"),
+    (("vendor delay",), "Vendor delay: the contract has no delivery deadline", None),
+    (("vendor delay",), "Human error", None),
+    ((), "Human error", None),
+])
+def test_shallow_phrases_are_configurable(phrases: tuple[str, ...], cause: str,
+                                          found: str | None) -> None:
+    from capa_docs.rules import shallow_cause
+
+    assert shallow_cause(cause, phrases) == found
