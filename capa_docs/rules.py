@@ -94,7 +94,8 @@ _register("related-unknown", ERROR, "`related` names a finding that does not exi
 DIFF_RULES: dict[str, Rule] = {
     item.name: item for item in (
         Rule("gate-changed", WARNING, "The change edits what judges it: the capa settings, "
-             "the schema, workflows, CODEOWNERS."),
+             "the schema, workflows, CODEOWNERS, actions and hooks, and what the pull "
+             "request installs (packaging, requirements, lock files, capa-docs' own code)."),
         Rule("finding-deleted", ERROR, "A finding file disappeared; records are never deleted."),
         Rule("finding-renamed", ERROR, "A finding's ID changed."),
         Rule("raised-changed", ERROR, "`raised` or `raised_by` was edited (backdating)."),
