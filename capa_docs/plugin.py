@@ -148,13 +148,19 @@ class CapaPlugin(BasePlugin[CapaConfig]):
         return files
 
     # First, so a plugin listed before capa (minify, lightbox...) sees the blocks, not
-    # our placeholders.
+    # our placeholders; the blocks search excludes come back first thing in on_post_page.
     @event_priority(100)
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
                         files: Files) -> str | None:
         """Put back the HTML blocks the Markdown processor did not need to parse."""
         blocks = self.blocks.get(page.file.src_uri)
-        return restore_blocks(html, blocks) if blocks else html
+        return restore_blocks(html, blocks, searched_only=True) if blocks else html
+
+    @event_priority(100)
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        """Put back the blocks the search index excludes, kept out of its parser."""
+        blocks = self.blocks.get(page.file.src_uri)
+        return restore_blocks(output, blocks) if blocks else output
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         """Without an explicit nav, put Home, Register, Management review, Clauses first."""

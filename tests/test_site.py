@@ -246,3 +246,16 @@ def test_raw_html_allowed_only_on_request(tmp_path: Path) -> None:
     mkdocs_build(root / "mkdocs.yml")
     narrative = page(root / "site", "findings/CAPA-2026-066").with_class("capa-narrative")[0]
     assert any(e.tag == "iframe" for e in _descendants(narrative))
+
+
+def test_no_placeholder_left_and_unsearched_blocks_back_in_place(site: Path) -> None:
+    """History and similar findings skip the search plugin's parser, then come back."""
+    for html_file in site.rglob("*.html"):
+        assert "capa-block" not in html_file.read_text(encoding="utf-8"), html_file
+    finding = page(site, "findings/CAPA-2026-010")
+    assert finding.with_class("capa-history") and finding.with_class("capa-similar-findings")
+    index = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))
+    text = " ".join(doc["text"] for doc in index["docs"]
+                    if doc["location"].startswith("findings/CAPA-2026-010/"))
+    assert "Backups never restore-tested" in text or "restore" in text
+    assert "within 12 months" not in text  # the similar-findings table is not indexed
