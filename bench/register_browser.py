@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import shutil
 import sys
 import tempfile
@@ -23,6 +22,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from validate import generate  # noqa: E402  (the generator of bench/validate.py)
 
 from capa_docs.config import Settings  # noqa: E402
 from capa_docs.render import REGISTER, asset_bytes, build_site  # noqa: E402
@@ -30,15 +32,6 @@ from capa_docs.render import REGISTER, asset_bytes, build_site  # noqa: E402
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 TODAY = dt.date(2026, 11, 28)
-
-
-def _generate():
-    spec = importlib.util.spec_from_file_location("bench_validate",
-                                                  Path(__file__).with_name("validate.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.generate
 
 
 def register_html(root: Path) -> Path:
@@ -117,7 +110,7 @@ def main() -> None:
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="capa-bench-browser-"))
     try:
-        _generate()(root, args.count)
+        generate(root, args.count)
         page = register_html(root)
         print(f"register page: {page.stat().st_size / 1e6:.1f} MB of HTML")
         measure(page)

@@ -80,6 +80,15 @@ class Element:
     text: str = ""
     children: list[Element] = field(default_factory=list)
 
+    def descendants(self) -> list[Element]:
+        """Every element inside this one, at any depth."""
+        out, stack = [], list(self.children)
+        while stack:
+            item = stack.pop()
+            out.append(item)
+            stack.extend(item.children)
+        return out
+
 
 class Page(HTMLParser):
     """A parsed page: every element with its attributes and text, for plain assertions."""

@@ -106,18 +106,10 @@ def test_whys_are_numbered_and_related_go_both_ways(site: Path) -> None:
 def test_corrective_actions_table_marks_overdue(site: Path) -> None:
     finding = page(site, "findings/CAPA-2026-010")
     table = finding.with_class("capa-actions")[0]
-    rows = [e for e in finding.elements if e.tag == "tr" and e in _descendants(table)]
+    rows = [e for e in finding.elements if e.tag == "tr" and e in table.descendants()]
     assert "overdue 27 d" in rows[1].text and "capa-row-overdue" in rows[1].attrs["class"]
     assert "open" in rows[2].text
 
-
-def _descendants(element) -> list:
-    out, stack = [], list(element.children)
-    while stack:
-        item = stack.pop()
-        out.append(item)
-        stack.extend(item.children)
-    return out
 
 
 def test_evidence_is_copied_with_matching_hash(site: Path) -> None:
@@ -245,7 +237,7 @@ def test_raw_html_allowed_only_on_request(tmp_path: Path) -> None:
     write_config(root, {"allow_raw_html": True})
     mkdocs_build(root / "mkdocs.yml")
     narrative = page(root / "site", "findings/CAPA-2026-066").with_class("capa-narrative")[0]
-    assert any(e.tag == "iframe" for e in _descendants(narrative))
+    assert any(e.tag == "iframe" for e in narrative.descendants())
 
 
 def test_no_placeholder_left_and_unsearched_blocks_back_in_place(site: Path) -> None:

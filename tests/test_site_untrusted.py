@@ -88,24 +88,16 @@ def test_every_evidence_link_reaches_its_file(evidence_site: Path) -> None:
 def test_narrative_links_only_to_what_is_published(evidence_site: Path) -> None:
     page = Page(evidence_site / "findings/CAPA-2026-004/index.html")
     narrative = page.with_class("capa-narrative")[0]
-    links = [e for e in _descendants(narrative) if e.tag == "a"]
+    links = [e for e in narrative.descendants() if e.tag == "a"]
     hrefs = [a.attrs.get("href") for a in links]
     assert not any(h and "docs-outside" in h for h in hrefs)  # not published: no link
     assert "the procedure" in narrative.text  # the words stay
     assert any(h and h.endswith("minutes.mdown.txt") for h in hrefs)
-    images = [e for e in _descendants(narrative) if e.tag == "img"]
+    images = [e for e in narrative.descendants() if e.tag == "img"]
     sources = [i.attrs.get("src", "") for i in images]
     assert any(s.endswith("shot.png") for s in sources)
     assert not any("image.svg" in s for s in sources)  # an image published as text: no src
 
-
-def _descendants(element):
-    out, stack = [], list(element.children)
-    while stack:
-        item = stack.pop()
-        out.append(item)
-        stack.extend(item.children)
-    return out
 
 
 def test_published_uri_allowlists_passive_types() -> None:
