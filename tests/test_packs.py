@@ -181,6 +181,16 @@ def _minor(fid: str, raised: str, status: str, **extra: Any) -> dict[str, Any]:
     return data
 
 
+def _closed_minor(fid: str, raised: str, *, closed: str, reviewed: str,
+                  completed: str) -> dict[str, Any]:
+    """A minor closed on ``closed``: its action completed and its review on those days."""
+    data = _minor(fid, raised, "closed")
+    data["closure"]["closed"] = closed
+    data["closure"]["effectiveness"]["reviewed"] = reviewed
+    data["corrective_actions"][0]["completed"] = completed
+    return data
+
+
 def _commit(repo: Path, message: str, day: str) -> None:
     stamp = f"{day}T12:00:00+00:00"
     git(repo, "add", "-A")
@@ -199,11 +209,8 @@ def history_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_finding(register, _major("open", "2026-07-31"))  # due date extended
     _commit(root, "Q2: extend CAPA-2026-001", "2026-05-15")
     write_evidence(register, "CAPA-2026-002")
-    closed = _minor("CAPA-2026-002", "2026-03-02", "closed")
-    closed["closure"]["closed"] = "2026-06-10"
-    closed["closure"]["effectiveness"]["reviewed"] = "2026-06-05"
-    closed["corrective_actions"][0]["completed"] = "2026-06-01"
-    write_finding(register, closed)
+    write_finding(register, _closed_minor("CAPA-2026-002", "2026-03-02", closed="2026-06-10",
+                                          reviewed="2026-06-05", completed="2026-06-01"))
     _commit(root, "Q2: close CAPA-2026-002", "2026-06-10")
     write_finding(register, _minor("CAPA-2026-002", "2026-03-02", "in-progress"))
     write_finding(register, _minor("CAPA-2026-003", "2026-08-20", "in-progress"))
@@ -512,11 +519,8 @@ def late_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _commit(root, "Raise CAPA-2026-010 and CAPA-2026-011", "2026-03-02")
     write_finding(register, _minor("CAPA-2026-012", "2026-03-15", "in-progress"))
     write_evidence(register, "CAPA-2026-011")
-    closed = _minor("CAPA-2026-011", "2026-03-01", "closed")
-    closed["closure"]["closed"] = "2026-03-25"
-    closed["closure"]["effectiveness"]["reviewed"] = "2026-03-20"
-    closed["corrective_actions"][0]["completed"] = "2026-03-18"
-    write_finding(register, closed)
+    write_finding(register, _closed_minor("CAPA-2026-011", "2026-03-01", closed="2026-03-25",
+                                          reviewed="2026-03-20", completed="2026-03-18"))
     _commit(root, "Record CAPA-2026-012 and the closure of CAPA-2026-011 (both in March)",
             "2026-04-10")
     text_clauses = _minor("CAPA-2026-013", "2026-04-20", "in-progress")
