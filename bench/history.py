@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from capa_docs import history  # noqa: E402
-from capa_docs.states import summarise  # noqa: E402
+from capa_docs.git import history as history  # noqa: E402
+from capa_docs.git.states import summarise  # noqa: E402
 
 AUTHORS = ["Jane Smith", "Ali Khan", "Maria Garcia", "Wei Chen", "Olu Adeyemi", "Sam Taylor"]
 START = dt.datetime(2019, 1, 7, 9, 0, tzinfo=dt.UTC)

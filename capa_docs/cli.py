@@ -15,7 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .config import (
+from .contract.model import ERROR, WARNING
+from .contract.report import FORMATS, WRITERS, append_step_summary, markdown_table
+from .contract.scaffold import SEVERITIES, SOURCES, create_finding
+from .contract.schema import schema_text
+from .contract.settings import (
     ConfigError,
     Settings,
     load_settings,
@@ -23,11 +27,7 @@ from .config import (
     repository_root,
     resolve_today,
 )
-from .model import ERROR, WARNING
-from .report import FORMATS, WRITERS, append_step_summary, markdown_table
-from .scaffold import SEVERITIES, SOURCES, create_finding
-from .schema import schema_text
-from .validate import discover, display_path, validate
+from .contract.validate import discover, display_path, validate
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _import_export(commands: argparse._SubParsersAction) -> None:
-    from .importer import FIELDS
+    from .interop.importer import FIELDS
 
     source = commands.add_parser("import", help="turn a CSV or XLSX register into findings")
     source.add_argument("file", type=Path, metavar="FILE.csv|FILE.xlsx")
@@ -163,8 +163,8 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from .diff import diff_register
-    from .review import review_markdown
+    from .gate.diff import diff_register
+    from .gate.summary import review_markdown
 
     result = diff_register(args.base, args.head, resolve_today(args.today), config=args.config)
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
@@ -212,7 +212,7 @@ def _new(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
-    from .importer import parse_maps, parse_sets, run_import
+    from .interop.importer import parse_maps, parse_sets, run_import
 
     today = resolve_today(args.today)
     out_dir = (args.out or settings.register_dir).resolve()
@@ -246,7 +246,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from .export import EmptyPoam, export_bytes
+    from .interop.export import EmptyPoam, export_bytes
 
     today = resolve_today(args.today)
     if not settings.register_dir.is_dir():
@@ -288,7 +288,7 @@ def _render_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _render(args: argparse.Namespace, settings: Settings) -> int:
-    from .render import build_site, write_site
+    from .site.render import build_site, write_site
 
     if not settings.register_dir.is_dir():
         raise ConfigError(f"register folder {settings.register_dir} does not exist")
@@ -321,7 +321,7 @@ def _pin_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _pin(args: argparse.Namespace, settings: Settings) -> int:
-    from .pin import pin_paths
+    from .git.pin import pin_paths
 
     for path in args.paths:
         if not path.exists():

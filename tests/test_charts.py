@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from capa_docs.charts import Chart, figure, nice_max, svg, table, ticks
-from capa_docs.config import Settings
-from capa_docs.model import Finding
-from capa_docs.register import Register
-from capa_docs.trends import trend_charts
+from capa_docs.contract.model import Finding
+from capa_docs.contract.settings import Settings
+from capa_docs.register.findings import Register
+from capa_docs.site.charts import Chart, figure, nice_max, svg, table, ticks
+from capa_docs.site.trends import trend_charts
 
 from .helpers import finding
 
@@ -100,7 +100,7 @@ def test_svg_is_static_stable_and_fits_in_an_html_block() -> None:
 def test_two_processes_on_other_days_and_folders_render_the_same_bytes(tmp_path: Path) -> None:
     """pygal writes the day into a comment and takes a uuid4 for its ids: neither may
     reach the page. Run in two fresh interpreters, one with another date and folder."""
-    code = ("import datetime, sys; from capa_docs.charts import svg; "
+    code = ("import datetime, sys; from capa_docs.site.charts import svg; "
             "from tests.test_charts import _flow; sys.stdout.write(str(svg(_flow())))")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "random"}
     first = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,

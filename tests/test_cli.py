@@ -10,8 +10,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from capa_docs.model import Problem
-from capa_docs.report import github_annotation
+from capa_docs.contract.model import Problem
+from capa_docs.contract.report import github_annotation
 
 from .helpers import (
     TODAY,
@@ -295,7 +295,8 @@ def test_a_finding_failing_only_the_rule_blocks_stays_on_the_fast_path(tmp_path:
     register = tmp_path / "register"
     write_finding(register, finding(severity="observation", closure=None))
     script = ("import datetime as dt, sys; from pathlib import Path; "
-              "from capa_docs.config import Settings; from capa_docs.validate import validate; "
+              "from capa_docs.contract.settings import Settings; "
+              "from capa_docs.contract.validate import validate; "
               "root = Path(sys.argv[1]); "
               "result = validate(Settings(base_dir=root), root, dt.date(2026, 11, 28), "
               "workers=1, history={}); "

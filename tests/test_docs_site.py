@@ -10,9 +10,9 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from capa_docs.config import Settings
-from capa_docs.plugin import CapaConfig
-from capa_docs.rules import RULES
+from capa_docs.contract.rules import RULES
+from capa_docs.contract.settings import Settings
+from capa_docs.site.plugin import CapaConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -31,7 +31,7 @@ def _schema_paths(schema: dict, prefix: str = "") -> list[str]:
 
 
 def test_finding_format_documents_every_field() -> None:
-    schema = json.loads((ROOT / "capa_docs/schemas/finding.schema.json").read_text())
+    schema = json.loads((ROOT / "capa_docs/contract/schemas/finding.schema.json").read_text())
     text = (DOCS / "finding-format.md").read_text()
     missing = [p for p in _schema_paths(schema) if f"| `{p}` |" not in text]
     assert not missing

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from capa_docs import history as h
-from capa_docs.frontmatter import load_text, split
-from capa_docs.states import State, quick_state, state_of, summarise
+from capa_docs.contract.frontmatter import load_text, split
+from capa_docs.git import history as h
+from capa_docs.git.states import State, quick_state, state_of, summarise
 
 from .helpers import front_matter, git, init_repo
 

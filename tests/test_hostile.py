@@ -153,9 +153,9 @@ def test_one_bad_file_hides_no_other(hostile_register: dict) -> None:
 _TIMED = """
 import datetime as dt, json, sys, time
 from pathlib import Path
-from capa_docs.config import Settings
-from capa_docs.schema import fast_validator
-from capa_docs.validate import validate
+from capa_docs.contract.settings import Settings
+from capa_docs.contract.schema import fast_validator
+from capa_docs.contract.validate import validate
 root, target = Path(sys.argv[1]), Path(sys.argv[2])
 fast_validator()
 start = time.perf_counter()
@@ -282,7 +282,7 @@ def test_an_absurdly_long_number_names_its_field(value: str, tmp_path: Path) -> 
 def test_schema_errors_never_raise_on_an_unprintable_value() -> None:
     """jsonschema formats its messages with repr(), which raises ValueError for an int
     over 4,300 digits; the schema report must still give a problem, not a traceback."""
-    from capa_docs.schema import schema_errors
+    from capa_docs.contract.schema import schema_errors
 
     data = {"id": "CAPA-2026-001", "title": 10 ** 5000, "severity": "ofi", "status": "open",
             "source": "other", "raised": "2026-10-01", "raised_by": "A. Auditor",

@@ -17,15 +17,15 @@ import pytest
 import yaml
 from mkdocs.exceptions import Abort
 
-from capa_docs.charts import svg
-from capa_docs.config import ConfigError, Settings, settings_from_mapping
-from capa_docs.frontmatter import LoadError, load_text, split
-from capa_docs.model import Finding
-from capa_docs.packs import build_packs, pack_uri
-from capa_docs.register import Register
-from capa_docs.rollup import months_before, recurring, similar
-from capa_docs.states import State, quick_state, state_of, summarise
-from capa_docs.trends import trend_charts
+from capa_docs.contract.frontmatter import LoadError, load_text, split
+from capa_docs.contract.model import Finding
+from capa_docs.contract.settings import ConfigError, Settings, settings_from_mapping
+from capa_docs.git.states import State, quick_state, state_of, summarise
+from capa_docs.register.findings import Register
+from capa_docs.register.rollup import months_before, recurring, similar
+from capa_docs.site.charts import svg
+from capa_docs.site.packs import build_packs, pack_uri
+from capa_docs.site.trends import trend_charts
 
 from .helpers import (
     TODAY,

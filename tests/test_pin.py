@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from capa_docs.pin import pin_file
+from capa_docs.git.pin import pin_file
 
 from .helpers import init_repo, run_capa, write_evidence
 

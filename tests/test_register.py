@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from capa_docs.config import Settings
-from capa_docs.model import Finding
-from capa_docs.plugin import CapaPlugin
-from capa_docs.register import Register
-from capa_docs.render import Page, Rendered, relative_url, restore_blocks
-from capa_docs.rollup import clause_key, rollup
+from capa_docs.contract.model import Finding
+from capa_docs.contract.settings import Settings
+from capa_docs.register.findings import Register
+from capa_docs.register.rollup import clause_key, rollup
+from capa_docs.site.plugin import CapaPlugin
+from capa_docs.site.render import Page, Rendered, relative_url, restore_blocks
 
 from .helpers import finding, problems_json, run_capa
 
@@ -145,7 +145,7 @@ def test_sample_register_covers_the_contract() -> None:
     passes `capa validate` (warnings allowed) and the schema editors use."""
     import jsonschema
 
-    from capa_docs.frontmatter import decode, load_text
+    from capa_docs.contract.frontmatter import decode, load_text
 
     result = run_capa("validate", "--today", "2026-11-28", "--format", "json", cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -6,7 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from capa_docs.rules import RULES
+from capa_docs.contract.rules import RULES
 
 from .helpers import TODAY, run_capa
 

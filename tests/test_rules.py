@@ -407,7 +407,7 @@ def test_editor_schema_agrees_with_validate(index: int,
 
 
 def test_every_rule_has_a_failing_case() -> None:
-    from capa_docs.rules import RULES
+    from capa_docs.contract.rules import RULES
 
     covered = {c.expect for c in CASES if c.expect}
     assert set(RULES) - covered - {"id-duplicate"} == set()
@@ -446,7 +446,7 @@ def test_single_file_checked_against_whole_register(tmp_path: Path) -> None:
 def test_noncharacters_and_lone_surrogates_fail_the_schema(value: str) -> None:
     """The loader never yields a lone surrogate (libyaml refuses the escape), but the
     pure-Python loader would; both validators refuse it and the noncharacters."""
-    from capa_docs.schema import is_valid, schema_errors
+    from capa_docs.contract.schema import is_valid, schema_errors
 
     data = finding(title=value)
     assert not is_valid(data)
@@ -461,6 +461,6 @@ def test_noncharacters_and_lone_surrogates_fail_the_schema(value: str) -> None:
 ])
 def test_shallow_phrases_are_configurable(phrases: tuple[str, ...], cause: str,
                                           found: str | None) -> None:
-    from capa_docs.rules import shallow_cause
+    from capa_docs.contract.rules import shallow_cause
 
     assert shallow_cause(cause, phrases) == found

@@ -51,7 +51,8 @@ def test_properdocs_runs_the_plugin(tmp_path: Path) -> None:
     # our own properdocs.plugins entry point exists.
     from importlib.metadata import entry_points
 
-    assert entry_points(group="properdocs.plugins")["capa"].value == "capa_docs.plugin:CapaPlugin"
+    plugin = entry_points(group="properdocs.plugins")["capa"].value
+    assert plugin == "capa_docs.site.plugin:CapaPlugin"
     root = repo_with(tmp_path, sample_register)
     write_config(root)
     result = _run("properdocs", "build", "--strict", "-f", "mkdocs.yml", cwd=root)

@@ -221,7 +221,7 @@ def test_footer_and_register_name_the_commit(built: tuple[Path, dict[str, str]])
 def test_one_history_pass_per_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The stale rule, "last changed" and the History sections share one history pass, and
     the build starts a handful of git processes, not one per finding."""
-    from capa_docs import render
+    from capa_docs.site import render as render
 
     scripted_repo(tmp_path / "repo")
     passes = []

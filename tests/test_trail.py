@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from capa_docs import history as h
-from capa_docs.provenance import Provenance
-from capa_docs.states import State
-from capa_docs.trail import commit_url, trail_of
+from capa_docs.git import history as h
+from capa_docs.git.provenance import Provenance
+from capa_docs.git.states import State
+from capa_docs.git.trail import commit_url, trail_of
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 UTC = dt.UTC

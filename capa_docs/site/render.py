@@ -31,17 +31,17 @@ import markdown
 import nh3
 from markupsafe import Markup, escape
 
-from .config import Settings
-from .evidence import resolve_evidence, sha256_of
-from .history import read_history
-from .model import ERROR, WARNING, Problem
+from ..contract.evidence import resolve_evidence, sha256_of
+from ..contract.model import ERROR, WARNING, Problem
+from ..contract.settings import Settings
+from ..contract.validate import Validation, validate
+from ..git.history import read_history
+from ..git.provenance import Provenance, provenance
+from ..git.trail import last_changed_note, trail_of
+from ..register.findings import SEVERITIES, STATUSES, Register, as_date
+from ..register.rollup import NO_OWNER, Rollup, Similar, clause_key, rollup, similar
 from .packs import PACKS_INDEX, Pack, pack_pages, packs_for
-from .provenance import Provenance, provenance
-from .register import SEVERITIES, STATUSES, Register, as_date
-from .rollup import NO_OWNER, Rollup, Similar, clause_key, rollup, similar
-from .trail import last_changed_note, trail_of
 from .trends import charts_html
-from .validate import Validation, validate
 
 INDEX, REGISTER, REVIEW, CLAUSES = "index.md", "register.md", "management-review.md", "clauses.md"
 CSV_URI, JSON_URI = "register.csv", "register.json"
@@ -304,7 +304,7 @@ def head(link: Callable[[str], str]) -> Markup:
 def environment() -> jinja2.Environment:
     """One compiled template set per process: 10,000 pages must not recompile anything."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("capa_docs", "templates"),
+        loader=jinja2.PackageLoader("capa_docs.site", "templates"),
         autoescape=True,
         finalize=_finalize,
         trim_blocks=False,
@@ -319,7 +319,7 @@ def environment() -> jinja2.Environment:
 
 
 def asset_bytes(name: str) -> bytes:
-    return resources.files("capa_docs").joinpath("assets", name).read_bytes()
+    return resources.files("capa_docs.site").joinpath("assets", name).read_bytes()
 
 
 class Renderer:

@@ -20,12 +20,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Settings
+from ..git.history import last_changed
 from .frontmatter import LoadError, decode, load_text, read_finding
-from .history import last_changed
 from .model import OFF, Finding, Problem
 from .rules import FINDING_RULES, RULES, Context
 from .schema import fast_validator, schema_errors
+from .settings import Settings
 
 # Below this many files a process pool costs more than it saves.
 _PARALLEL_THRESHOLD = 400

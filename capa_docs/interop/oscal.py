@@ -19,10 +19,10 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from .config import Settings
-from .history import RAISED, STATUS_KINDS, FindingHistory, RegisterHistory
-from .model import Finding
-from .register import Register, as_date
+from ..contract.model import Finding
+from ..contract.settings import Settings
+from ..git.history import RAISED, STATUS_KINDS, FindingHistory, RegisterHistory
+from ..register.findings import Register, as_date
 
 OSCAL_VERSION = "1.2.1"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://capa-docs.dev/ns/oscal")

@@ -8,9 +8,9 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .config import ConfigError, Settings
 from .frontmatter import LoadError, load_text
 from .schema import schema_errors
+from .settings import ConfigError, Settings
 
 SEVERITIES = ("major", "minor", "observation", "ofi", "conformity")
 SOURCES = ("internal-audit", "external-audit", "certification-audit", "kpi",

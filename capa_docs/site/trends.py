@@ -13,8 +13,8 @@ import statistics
 
 from markupsafe import Markup
 
+from ..register.findings import SEVERITIES, Register, as_date
 from .charts import Chart, figure
-from .register import SEVERITIES, Register, as_date
 
 MAX_QUARTERS = 8
 AGE_BUCKETS = ((0, 30, "0-30 d"), (31, 90, "31-90 d"), (91, 180, "91-180 d"),

@@ -18,9 +18,9 @@ from typing import Any
 
 import yaml
 
-from .config import ConfigError, Settings
-from .model import ERROR, Problem
-from .scaffold import next_id
+from ..contract.model import ERROR, Problem
+from ..contract.scaffold import next_id
+from ..contract.settings import ConfigError, Settings
 from .spreadsheet import Cell, Formula, Table, cell_text, is_blank
 
 # Field names a column can map to (`--map "NC No.=id"`), with the headings guessed for each.
@@ -606,9 +606,9 @@ def run_import(source: Path, settings: Settings, out_dir: Path, today: dt.date,
     import contextlib
     import tempfile
 
-    from .config import repository_root
+    from ..contract.settings import repository_root
+    from ..contract.validate import discover, display_path, validate
     from .spreadsheet import read_sheet, split_table
-    from .validate import discover, display_path, validate
 
     words = {_words(heading): target for heading, target in maps.items()}
     table = split_table(read_sheet(source, sheet), header_score(words), source.name)

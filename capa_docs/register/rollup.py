@@ -13,7 +13,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .register import SEVERITIES, Register, as_date
+from .findings import SEVERITIES, Register, as_date
 
 CLOSED_WINDOW_DAYS = 90
 NO_OWNER = "(no owner)"

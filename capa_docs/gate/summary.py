@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ..contract.model import ERROR, WARNING
+from ..contract.report import markdown_cell, summary_line
 from .diff import Change, DiffResult
-from .model import ERROR, WARNING
-from .report import markdown_cell, summary_line
 
 _Row = Callable[[Change], Sequence[str]]
 

@@ -29,7 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import (
+from ..contract.frontmatter import LoadError, decode, load_text
+from ..contract.model import ERROR, OFF, Finding, KeyPath, Problem, as_date
+from ..contract.rules import DIFF_RULES
+from ..contract.settings import (
     CONFIG_NAMES,
     ConfigError,
     Settings,
@@ -37,8 +40,8 @@ from .config import (
     plugin_block_from_text,
     settings_from_mapping,
 )
-from .frontmatter import LoadError, decode, load_text
-from .gittree import (
+from ..contract.validate import display_path, validate
+from ..git.tree import (
     SYMLINK,
     DiffError,
     Entry,
@@ -53,9 +56,6 @@ from .gittree import (
     tree_entries,
     worktree_blobs,
 )
-from .model import ERROR, OFF, Finding, KeyPath, Problem, as_date
-from .rules import DIFF_RULES
-from .validate import display_path, validate
 
 # Lower index, more serious: lowering severity moves right.
 SEVERITY_ORDER = ("major", "minor", "observation", "ofi", "conformity")

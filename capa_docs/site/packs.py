@@ -29,9 +29,11 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from .config import Settings, review_page_name
-from .frontmatter import LoadError, decode, load_text
-from .history import (
+from ..contract.frontmatter import LoadError, decode, load_text
+from ..contract.model import Finding
+from ..contract.schema import is_valid, schema_errors
+from ..contract.settings import Settings, review_page_name
+from ..git.history import (
     CLOSED,
     DUE_EXTENDED,
     REOPENED,
@@ -41,10 +43,8 @@ from .history import (
     read_blobs,
     read_history,
 )
-from .model import Finding
-from .register import SEVERITIES, STATUSES, Register, as_date
-from .rollup import Rollup, rollup
-from .schema import is_valid, schema_errors
+from ..register.findings import SEVERITIES, STATUSES, Register, as_date
+from ..register.rollup import Rollup, rollup
 
 if TYPE_CHECKING:
     from .render import Page, Renderer

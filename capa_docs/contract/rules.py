@@ -23,7 +23,7 @@ from .evidence import OK, OUTSIDE, Resolved, resolve_evidence, sha256_of
 from .model import ERROR, WARNING, Finding, KeyPath, as_date
 
 if TYPE_CHECKING:
-    from .config import Settings
+    from .settings import Settings
 
 RuleOutput = Iterator[tuple[KeyPath, str]]
 SERIOUS = ("major", "minor")

@@ -13,10 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config import Settings
-from .history import RegisterHistory
-from .model import Finding, as_date
-from .validate import Validation
+from ..contract.model import Finding, as_date
+from ..contract.settings import Settings
+from ..contract.validate import Validation
+from ..git.history import RegisterHistory
 
 SEVERITIES = ("major", "minor", "observation", "ofi", "conformity")
 STATUSES = ("open", "in-progress", "closed")

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .evidence import MISSING, NOT_A_FILE, OUTSIDE, resolve_evidence, sha256_of
-from .frontmatter import LoadError, decode, load_text
+from ..contract.evidence import MISSING, NOT_A_FILE, OUTSIDE, resolve_evidence, sha256_of
+from ..contract.frontmatter import LoadError, decode, load_text
 
 PINNED = "pinned"
 UPDATED = "updated"
@@ -194,7 +194,7 @@ def pin_paths(paths: list[Path], repo_root: Path, cwd: Path,
     With ``check`` nothing is written: the exit code says whether pinning would change
     or refuse anything, for a CI step that wants every closure pinned.
     """
-    from .validate import display_path
+    from ..contract.validate import display_path
 
     changed = items = refused = 0
     for path in paths:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import ConfigError
+from ..contract.settings import ConfigError
 
 SYMLINK = "120000"
 

@@ -45,7 +45,8 @@ def is_date(value: object) -> bool:
 
 
 def schema_text() -> str:
-    return resources.files("capa_docs").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    schema_file = resources.files("capa_docs.contract").joinpath(SCHEMA_RESOURCE)
+    return schema_file.read_text(encoding="utf-8")
 
 
 @cache

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import ConfigError
+from ..contract.settings import ConfigError
 
 
 class Formula(str):

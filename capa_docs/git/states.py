@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .frontmatter import LoadError, decode, load_text, split
+from ..contract.frontmatter import LoadError, decode, load_text, split
 
 try:
     from yaml import CSafeLoader as _Loader

@@ -11,13 +11,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from .config import Settings
-from .history import last_changed, read_history
+from ..contract.settings import Settings
+from ..contract.validate import validate
+from ..git.history import last_changed, read_history
+from ..register.findings import Register
+from ..register.rollup import rollup
+from ..site.render import Renderer, register_csv, register_json
 from .oscal import poam_document
-from .register import Register
-from .render import Renderer, register_csv, register_json
-from .rollup import rollup
-from .validate import validate
 
 
 class EmptyPoam(Exception):

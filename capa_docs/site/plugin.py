@@ -1,0 +1,220 @@
+"""The MkDocs plugin ``capa``: a thin adapter from MkDocs events to the core.
+
+It reads its settings from the same ``plugins: - capa:`` block the CLI reads, validates
+the register once per build (errors stop the build with the CLI's lines; rule warnings
+are printed), and hands the
+pages that ``render`` produced to MkDocs as generated files. Findings are pages but not
+navigation entries: a nav entry per finding makes every page render the whole nav, which
+is quadratic in the number of findings. Runs unchanged under ProperDocs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+
+from ..contract.settings import (
+    ConfigError,
+    Settings,
+    repository_root,
+    resolve_today,
+    settings_from_mapping,
+)
+from .render import INDEX, NAV_PAGES, Rendered, build_site, restore_blocks
+
+log = get_plugin_logger(__name__)
+
+
+class CapaConfig(base.Config):
+    """The ``capa`` block of ``mkdocs.yml``; the same keys as ``capa_docs.config.Settings``,
+    which checks them (so the CLI, which reads the block without MkDocs, agrees)."""
+
+    enabled = c.Type(bool, default=True)
+    """Turn the plugin off without removing its settings (e.g. for a docs-only preview)."""
+    register = c.Optional(c.Type(str))
+    """Folder of finding files, relative to mkdocs.yml. Default: `register`."""
+    evidence = c.Optional(c.Type(str))
+    """Folder of evidence files, relative to mkdocs.yml; Markdown here is evidence, never a
+    finding. Default: `register/evidence`."""
+    id_pattern = c.Optional(c.Type(str))
+    """Regular expression every finding ID must match in whole.
+    Default: `^[A-Z][A-Z0-9]*-[0-9]{4}-[0-9]{3,}$`."""
+    id_prefix = c.Optional(c.Type(str))
+    """Prefix `capa new` uses for new IDs (PREFIX-YEAR-NNN). Default: `CAPA`."""
+    sla_days = c.Optional(c.Type(dict))
+    """Longest time from `raised` to a corrective action's `due`, per severity.
+    Default: `{major: 90, minor: 365}`."""
+    stale_days = c.Optional(c.Type(int))
+    """An open finding unchanged in git for longer than this many days is stale. Default: 60."""
+    due_soon_days = c.Optional(c.Type(int))
+    """Window of the management review's 'due soon' list, in days. Default: 30."""
+    shallow_causes = c.Optional(c.Type(list))
+    """Phrases that name a symptom, not a cause; replaces the default list."""
+    rules = c.Optional(c.Type(dict))
+    """Level per rule name: error, warning or off."""
+    reviews = c.Optional(c.Type(dict))
+    """Management review IDs and their dates; each review gets a pack page."""
+    recurrence_months = c.Optional(c.Type(int))
+    """Window, in months, within which findings sharing a clause or root-cause category
+    count as recurring. Default: 12."""
+    allow_raw_html = c.Optional(c.Type(bool))
+    """Publish narrative HTML unsanitised. Only for registers where every writer is trusted.
+    Default: false."""
+
+
+def settings_from_plugin(config: CapaConfig, config_file: Path) -> Settings:
+    """The plugin's options as core Settings; unset options keep the core defaults."""
+    block = {key: value for key, value in config.items()
+             if key != "enabled" and value is not None}
+    return settings_from_mapping(block, config_file.parent, config_file)
+
+
+class CapaPlugin(BasePlugin[CapaConfig]):
+    """Validate the register and publish it: register, finding pages, review, clauses."""
+
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.settings: Settings | None = None
+        self.repo_root: Path | None = None
+        self.rendered: Rendered | None = None
+        self.blocks: dict[str, list[str]] = {}
+        self.copyright: str | None = None
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if not self.config.enabled:
+            return config
+        config_file = Path(config.config_file_path or "mkdocs.yml").resolve()
+        try:
+            self.settings = settings_from_plugin(self.config, config_file)
+        except ConfigError as error:
+            raise PluginError(str(error)) from None
+        self.repo_root = repository_root(self.settings.base_dir)
+        self.copyright = config.copyright
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
+        if not self.config.enabled or self.settings is None or self.repo_root is None:
+            return files
+        settings, repo_root = self.settings, self.repo_root
+        if not settings.register_dir.is_dir():
+            raise PluginError(f"capa: register folder {settings.register_dir} does not exist; "
+                              "create it or set `register:` in the capa plugin block")
+        _drop_register_sources(files, settings)
+        has_index = files.get_file_from_path(INDEX) is not None
+        build = build_site(settings, repo_root, _today(),
+                           links="directory" if config.use_directory_urls else "html",
+                           with_index=not has_index, repo_url=config.repo_url,
+                           sources=(Path(config.docs_dir),))
+        if build.source is not None:
+            # The footer ties every page, ours and the site's own, to the commit it shows:
+            # mkdocs-material and the mkdocs themes print `copyright` in the footer.
+            line = build.source.html()
+            config.copyright = f"{self.copyright}<br>{line}" if self.copyright else line
+        for note in build.notes:
+            log.info(note)
+        # A rule warning (overdue, stale...) describes the register, which the site exists
+        # to show: it is printed but does not fail `mkdocs build --strict`. A rule set to
+        # `error` in the block stops the build like any other error.
+        for problem in build.warnings:
+            log.info(str(problem))
+        if build.rendered is None:
+            errors = build.errors
+            lines = "\n".join(str(p) for p in errors)
+            raise PluginError(f"capa: the register has {len(errors)} error"
+                              f"{'s' if len(errors) != 1 else ''}:\n{lines}")
+        self.rendered = rendered = build.rendered
+        self.blocks = {}
+        docs_dir = Path(config.docs_dir).resolve()
+        for uri, page in rendered.pages.items():
+            if uri != INDEX and files.get_file_from_path(uri) is not None:
+                raise PluginError(f"capa: {uri} in {config.docs_dir} clashes with the page "
+                                  "the plugin generates; rename or remove it")
+            inclusion = (InclusionLevel.UNDEFINED if page.in_nav
+                         else InclusionLevel.NOT_IN_NAV)
+            text, self.blocks[uri] = page.split()
+            file = File.generated(config, uri, content=text, inclusion=inclusion)
+            if page.edit_path is not None:
+                file.edit_uri = _edit_uri(repo_root / page.edit_path, docs_dir)
+            files.append(file)
+        for uri, content in rendered.assets.items():
+            files.append(File.generated(config, uri, content=content))
+        for uri, source in rendered.files.items():
+            files.append(File.generated(config, uri, abs_src_path=str(source)))
+        return files
+
+    # First, so a plugin listed before capa (minify, lightbox...) sees the blocks, not
+    # our placeholders; the blocks search excludes come back first thing in on_post_page.
+    @event_priority(100)
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
+                        files: Files) -> str | None:
+        """Put back the HTML blocks the Markdown processor did not need to parse."""
+        blocks = self.blocks.get(page.file.src_uri)
+        return restore_blocks(html, blocks, searched_only=True) if blocks else html
+
+    @event_priority(100)
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        """Put back the blocks the search index excludes, kept out of its parser."""
+        blocks = self.blocks.get(page.file.src_uri)
+        return restore_blocks(output, blocks) if blocks else output
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        """Without an explicit nav, put Home, Register, Management review, Clauses first."""
+        if not self.config.enabled or config.nav is not None:
+            return nav
+        first = (INDEX, *NAV_PAGES)
+
+        def rank(item: Any) -> int:
+            file = getattr(item, "file", None)
+            uri = file.src_uri if file is not None else None
+            return first.index(uri) if uri in first else len(first)
+
+        nav.items.sort(key=rank)
+        return nav
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        """Rebuild when a finding or an evidence file changes, even outside docs_dir."""
+        if self.config.enabled and self.settings is not None:
+            register = self.settings.register_dir
+            server.watch(str(register))
+            folders = {self.settings.evidence_dir}
+            # Evidence may live anywhere in the repository (a policy folder, say).
+            if self.rendered is not None:
+                folders.update(source.parent for source in self.rendered.files.values())
+            for folder in sorted(folders):
+                if folder.is_dir() and not folder.is_relative_to(register):
+                    server.watch(str(folder))
+        return server
+
+
+def _today():
+    try:
+        return resolve_today()
+    except ConfigError as error:
+        raise PluginError(str(error)) from None
+
+
+def _drop_register_sources(files: Files, settings: Settings) -> None:
+    """When the register lives inside docs_dir, its raw files must not become pages or be
+    published wholesale: findings are rendered, and only cited evidence is copied."""
+    roots = (str(settings.register_dir), str(settings.evidence_dir))
+    for file in list(files):
+        source = file.abs_src_path
+        if source and any(Path(source).resolve().is_relative_to(root) for root in roots):
+            files.remove(file)
+
+
+def _edit_uri(source: Path, docs_dir: Path) -> str:
+    """The finding's file relative to docs_dir, as MkDocs appends it to ``edit_uri``."""
+    return Path(os.path.relpath(source, docs_dir)).as_posix()
+
