@@ -20,10 +20,10 @@ from capa_docs.register.findings import Register
 from capa_docs.site.charts import Chart, figure, nice_max, svg, table, ticks
 from capa_docs.site.trends import trend_charts
 
-from .helpers import finding
+from ..helpers import finding
 
 SVG = "{http://www.w3.org/2000/svg}"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _parse(markup: str) -> ET.Element:
@@ -101,7 +101,7 @@ def test_two_processes_on_other_days_and_folders_render_the_same_bytes(tmp_path:
     """pygal writes the day into a comment and takes a uuid4 for its ids: neither may
     reach the page. Run in two fresh interpreters, one with another date and folder."""
     code = ("import datetime, sys; from capa_docs.site.charts import svg; "
-            "from tests.test_charts import _flow; sys.stdout.write(str(svg(_flow())))")
+            "from tests.site.test_charts import _flow; sys.stdout.write(str(svg(_flow())))")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "random"}
     first = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
                            capture_output=True, text=True, check=True).stdout

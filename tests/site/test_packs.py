@@ -27,7 +27,7 @@ from capa_docs.site.charts import svg
 from capa_docs.site.packs import build_packs, pack_uri
 from capa_docs.site.trends import trend_charts
 
-from .helpers import (
+from ..helpers import (
     TODAY,
     finding,
     front_matter,
@@ -37,7 +37,7 @@ from .helpers import (
     write_evidence,
     write_finding,
 )
-from .sites import Page, mkdocs_build, write_config
+from ..sites import Page, mkdocs_build, write_config
 
 SVG = "{http://www.w3.org/2000/svg}"
 

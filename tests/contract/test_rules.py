@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import (
+from ..helpers import (
     TODAY,
     commit_all,
     finding,
@@ -28,7 +28,7 @@ from .helpers import (
     write_finding,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 OPEN_MINOR = {"status": "open", "closure": None, "root_cause": None, "extent": None,
               "correction": None,

@@ -13,7 +13,7 @@ import pytest
 from capa_docs.contract.model import Problem
 from capa_docs.contract.report import github_annotation
 
-from .helpers import (
+from ..helpers import (
     TODAY,
     finding,
     init_repo,

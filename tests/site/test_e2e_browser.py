@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import write_finding
-from .sites import mkdocs_build, repo_with, sample_register, write_config
+from ..helpers import write_finding
+from ..sites import mkdocs_build, repo_with, sample_register, write_config
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]

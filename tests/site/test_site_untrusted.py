@@ -12,8 +12,8 @@ from mkdocs.exceptions import Abort, PluginError
 
 from capa_docs.site.render import meta_title, natural_key, published_uri
 
-from .helpers import finding, write_evidence, write_finding
-from .sites import PNG, Page, mkdocs_build, repo_with, write_config
+from ..helpers import finding, write_evidence, write_finding
+from ..sites import PNG, Page, mkdocs_build, repo_with, write_config
 
 SCRIPT = b"<script>alert('evidence')</script>\n"
 # Each would run as a page of the site, or become one, if published under its own name.

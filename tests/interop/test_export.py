@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from .helpers import TODAY, commit_all, finding, init_repo, run_capa, write_evidence, write_finding
+from ..helpers import TODAY, commit_all, finding, init_repo, run_capa, write_evidence, write_finding
 
 OPEN_MAJOR = finding(
     id="CAPA-2026-007", title="=HYPERLINK(\"http://evil.example\")", severity="major",

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import TODAY, finding, front_matter, git, init_repo, write_evidence
-from .sites import SOURCE_DATE_EPOCH, Page, mkdocs_build, write_config
+from ..helpers import TODAY, finding, front_matter, git, init_repo, write_evidence
+from ..sites import SOURCE_DATE_EPOCH, Page, mkdocs_build, write_config
 
 REPO_URL = "https://git.example.com/org/isms"
 OLD = "register/2026/CAPA-2026-001.md"

@@ -17,7 +17,7 @@ from capa_docs.contract.frontmatter import load_text, split
 from capa_docs.git import history as h
 from capa_docs.git.states import State, quick_state, state_of, summarise
 
-from .helpers import front_matter, git, init_repo
+from ..helpers import front_matter, git, init_repo
 
 
 def _write(repo: Path, rel: str, status: str, due: str, owner: str = "Jane Smith",

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import TODAY
-from .sites import (
+from ..helpers import TODAY
+from ..sites import (
     Page,
     hostile_register,
     mkdocs_build,

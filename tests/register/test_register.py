@@ -18,10 +18,10 @@ from capa_docs.register.rollup import clause_key, rollup
 from capa_docs.site.plugin import CapaPlugin
 from capa_docs.site.render import Page, Rendered, relative_url, restore_blocks
 
-from .helpers import finding, problems_json, run_capa
+from ..helpers import finding, problems_json, run_capa
 
 TODAY = dt.date(2026, 11, 28)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _finding(**changes) -> Finding:

@@ -10,7 +10,7 @@ import pytest
 
 from capa_docs.git.pin import pin_file
 
-from .helpers import init_repo, run_capa, write_evidence
+from ..helpers import init_repo, run_capa, write_evidence
 
 CHECKLIST = hashlib.sha256(b"Onboarding checklist v3\n").hexdigest()
 REPORT = hashlib.sha256(b"report\n").hexdigest()

@@ -14,7 +14,7 @@ from capa_docs.contract.rules import RULES
 from capa_docs.contract.settings import Settings
 from capa_docs.site.plugin import CapaConfig
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 
 

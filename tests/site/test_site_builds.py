@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from .helpers import TODAY, finding, run_capa, write_finding
-from .sites import SOURCE_DATE_EPOCH, Page, repo_with, sample_register, sha256, write_config
+from ..helpers import TODAY, finding, run_capa, write_finding
+from ..sites import SOURCE_DATE_EPOCH, Page, repo_with, sample_register, sha256, write_config
 
 BIN = Path(sys.executable).parent
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import (
+from ..helpers import (
     CLOSED_MINOR,
     TODAY,
     commit_all,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import TODAY, commit_all, init_repo, run_capa
+from ..helpers import TODAY, commit_all, init_repo, run_capa
 
 HEADINGS = ["NC No.", "Title", "Description", "Severity", "Status", "Source", "Date Raised",
             "Auditor", "Owner", "Clause", "Root Cause", "Extent", "Correction",
