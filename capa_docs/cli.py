@@ -24,10 +24,11 @@ from .contract.settings import (
     Settings,
     load_settings,
     read_repo_url,
-    repository_root,
     resolve_today,
 )
 from .contract.validate import discover, display_path, validate
+from .git.history import last_changed
+from .git.tree import repository_root
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -122,7 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "diff":
             return _diff(args)  # settings come from BASE, never from the change itself
-        settings = load_settings(args.config)
+        start = Path.cwd()
+        settings = load_settings(args.config, start, repository_root(start))
         if args.command == "validate":
             return _validate(args, settings)
         if args.command == "render":
@@ -152,7 +154,9 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(f"register folder {settings.register_dir} does not exist; "
                           "create it or set `register:` in the capa plugin block")
     repo_root = repository_root(settings.base_dir)
-    result = validate(settings, repo_root, today, args.paths or None, keep_findings=False)
+    changed = last_changed(repo_root, settings.register_dir)
+    result = validate(settings, repo_root, today, args.paths or None, keep_findings=False,
+                      history=changed.dates, notes=[changed.note] if changed.note else [])
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     WRITERS[fmt](sys.stdout, result.files, result.problems, result.notes)
     if fmt == "github":

@@ -16,24 +16,33 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .evidence import OK, OUTSIDE, Resolved, resolve_evidence, sha256_of
 from .model import ERROR, WARNING, Finding, KeyPath, as_date
 
-if TYPE_CHECKING:
-    from .settings import Settings
-
 RuleOutput = Iterator[tuple[KeyPath, str]]
 SERIOUS = ("major", "minor")
+
+
+class RuleSettings(Protocol):
+    """The settings a rule reads. Declared here, not imported, because the settings
+    module checks configured rule names against ``RULES``: settings sit above rules."""
+
+    id_pattern: str
+    sla_days: dict[str, int]
+    stale_days: int
+    shallow_causes: tuple[str, ...]
+
+    def level(self, rule: str, default: str) -> str: ...
 
 
 @dataclass
 class Context:
     """What a rule may know beyond its finding: settings, today, the repo, the register."""
 
-    settings: Settings
+    settings: RuleSettings
     today: dt.date
     repo_root: Path
     last_changed: dict[str, dt.date] = field(default_factory=dict)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import yaml
 
 from .model import ERROR, LEVELS, OFF, WARNING
+from .rules import DIFF_RULES, RULES
 
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 DEFAULT_ID_PATTERN = r"^[A-Z][A-Z0-9]*-[0-9]{4}-[0-9]{3,}$"
@@ -213,8 +213,6 @@ def _days(value: Any, where: str) -> int:
 
 
 def _rule_levels(value: Any, where: str) -> dict[str, str]:
-    from .rules import DIFF_RULES, RULES  # rules depend on settings, not the other way round
-
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: a mapping of rule name to error, warning or off")
     known = set(RULES) | set(DIFF_RULES)
@@ -331,15 +329,15 @@ def find_config_file(start: Path, top: Path) -> Path | None:
     return None
 
 
-def load_settings(config_file: Path | None = None, start: Path | None = None) -> Settings:
+def load_settings(config_file: Path | None, start: Path, top: Path) -> Settings:
     """Settings from an explicit file, the nearest mkdocs.yml, or the defaults.
 
-    Without a configuration file, relative settings start at the repository root, so
-    `capa validate` finds `register/` from any folder of the repository.
+    ``top`` is the repository holding ``start`` (the caller asks git): the search for
+    mkdocs.yml stops there, and without a configuration file relative settings start
+    there, so `capa validate` finds `register/` from any folder of the repository.
     """
     if config_file is None:
-        start = (start or Path.cwd()).resolve()
-        top = repository_root(start)
+        start = start.resolve()
         config_file = find_config_file(start, top)
         if config_file is None:
             return Settings(base_dir=top)
@@ -417,19 +415,6 @@ def _block(block: Any, config_file: Path | str) -> dict[str, Any]:
         raise ConfigError(f"{config_file}: plugins.capa must be a mapping of settings")
     return block
 
-
-def repository_root(folder: Path) -> Path:
-    """The git top level containing ``folder``, or ``folder`` itself outside git."""
-    try:
-        result = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            cwd=folder, capture_output=True, text=True, check=False,
-        )
-    except OSError:
-        return folder.resolve()
-    if result.returncode == 0 and result.stdout.strip():
-        return Path(result.stdout.strip()).resolve()
-    return folder.resolve()
 
 
 def resolve_today(explicit: str | None = None) -> dt.date:

@@ -14,13 +14,12 @@ import os
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..git.history import last_changed
 from .frontmatter import LoadError, decode, load_text, read_finding
 from .model import OFF, Finding, Problem
 from .rules import FINDING_RULES, RULES, Context
@@ -196,20 +195,19 @@ def _check_all_collecting(paths: list[Path], ctx: Context, cwd: Path, workers: i
 
 def validate(settings: Settings, repo_root: Path, today: dt.date,
              paths: list[Path] | None = None, *, cwd: Path | None = None,
-             workers: int | None = None, history: dict[str, dt.date] | None = None,
-             keep_findings: bool = True) -> Validation:
+             workers: int | None = None, history: dict[str, dt.date],
+             notes: Sequence[str] = (), keep_findings: bool = True) -> Validation:
     """Validate the register (or the given files against the whole register).
+
+    ``history`` is each file's last commit day (repository-relative POSIX path), which
+    the `stale` rule reads; the caller asks git for it (``git.history.last_changed``) or
+    knows it, so the contract never reads git. ``notes`` are passed through to the
+    report (why some dates are missing).
 
     With ``keep_findings=False`` the findings returned carry only their ID and related
     list: enough for a verdict, and much cheaper to collect from worker processes.
     """
     cwd = (cwd or Path.cwd()).resolve()
-    notes: list[str] = []
-    if history is None:
-        changed = last_changed(repo_root, settings.register_dir)
-        history = changed.dates
-        if changed.note:
-            notes.append(changed.note)
     ctx = Context(settings, today, repo_root, history)
     files = discover(settings, paths)
     results = _check_all(files, ctx, cwd, workers or os.cpu_count() or 1, keep_findings)
@@ -218,7 +216,7 @@ def validate(settings: Settings, repo_root: Path, today: dt.date,
     everything = discover(settings) if paths else files
     problems.extend(_register_problems(findings, everything, ctx, cwd))
     problems.sort(key=lambda p: (p.path, p.line, p.rule, p.message))
-    return Validation(findings, problems, len(files), notes)
+    return Validation(findings, problems, len(files), list(notes))
 
 
 def _register_problems(findings: list[Finding], register_files: list[Path], ctx: Context,

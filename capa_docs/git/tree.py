@@ -245,3 +245,16 @@ def memory_dir() -> str | None:
     stand-in per finding, which costs seconds on some disks and milliseconds in memory."""
     shm = "/dev/shm"
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
+
+def repository_root(folder: Path) -> Path:
+    """The git top level containing ``folder``, or ``folder`` itself outside git."""
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=folder, capture_output=True, text=True, check=False,
+        )
+    except OSError:
+        return folder.resolve()
+    if result.returncode == 0 and result.stdout.strip():
+        return Path(result.stdout.strip()).resolve()
+    return folder.resolve()

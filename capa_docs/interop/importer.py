@@ -606,8 +606,9 @@ def run_import(source: Path, settings: Settings, out_dir: Path, today: dt.date,
     import contextlib
     import tempfile
 
-    from ..contract.settings import repository_root
     from ..contract.validate import discover, display_path, validate
+    from ..git.history import last_changed
+    from ..git.tree import repository_root
     from .spreadsheet import read_sheet, split_table
 
     words = {_words(heading): target for heading, target in maps.items()}
@@ -648,8 +649,12 @@ def run_import(source: Path, settings: Settings, out_dir: Path, today: dt.date,
             except OSError as error:
                 raise _unwritable(draft.target, error, written, dry_run) from None
             written.append((draft, path))
-        result = validate(settings, repo_root, today,
-                          [p for _, p in written], cwd=root.resolve()) if written else None
+        result = None
+        if written:
+            changed = last_changed(repo_root, settings.register_dir)
+            result = validate(settings, repo_root, today, [p for _, p in written],
+                              cwd=root.resolve(), history=changed.dates,
+                              notes=[changed.note] if changed.note else [])
         by_file: dict[str, list[Problem]] = {}
         for problem in result.problems if result else []:
             by_file.setdefault(problem.path, []).append(problem)

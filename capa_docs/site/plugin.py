@@ -26,10 +26,10 @@ from mkdocs.structure.pages import Page
 from ..contract.settings import (
     ConfigError,
     Settings,
-    repository_root,
     resolve_today,
     settings_from_mapping,
 )
+from ..git.tree import repository_root
 from .render import INDEX, NAV_PAGES, Rendered, build_site, restore_blocks
 
 log = get_plugin_logger(__name__)
