@@ -300,8 +300,25 @@ _ORDER = ("id", "title", "severity", "status", "source", "raised", "raised_by", 
 def draft_row(number: int, cells: list[Cell], table: Table, fields: list[str | None],
               defaults: dict[str, str]) -> Draft:
     """The front matter one row gives, translating only what is unambiguous."""
-    raw: dict[str, Cell] = {}
     draft = Draft(number, {}, [])
+    raw = _mapped_cells(draft, cells, table, fields)
+    for name, value in defaults.items():
+        if is_blank(raw.get(name)):
+            raw[name] = value
+            draft.notes.append(f"`{name}` was empty; set to {value!r} by --set.")
+    row = _Row(draft, raw, {name: cell_text(value) for name, value in raw.items()})
+    row.fill()
+    _actions(draft, row.text, row.date)
+    _closure(draft, row.text, row.date)
+    draft.data = {key: draft.data[key] for key in _ORDER if key in draft.data}
+    return draft
+
+
+def _mapped_cells(draft: Draft, cells: list[Cell], table: Table,
+                  fields: list[str | None]) -> dict[str, Cell]:
+    """Each mapped field's cell; every filled cell is kept on the draft as written, and
+    narrative columns go to the body."""
+    raw: dict[str, Cell] = {}
     for heading, name, value in zip(table.headings, fields, cells, strict=True):
         if not is_blank(value):
             draft.cells.append((heading or "(no heading)", cell_text(value)))
@@ -317,73 +334,87 @@ def draft_row(number: int, cells: list[Cell], table: Table, fields: list[str | N
                 draft.narrative.append((heading, cell_text(value)))
         elif name and not is_blank(value):
             raw[name] = value
-    for name, value in defaults.items():
-        if is_blank(raw.get(name)):
-            raw[name] = value
-            draft.notes.append(f"`{name}` was empty; set to {value!r} by --set.")
-    text = {name: cell_text(value) for name, value in raw.items()}
-    data = draft.data
+    return raw
 
-    def translate(name: str, words: dict[str, tuple[str, ...]]) -> None:
-        if name in text:
-            value = _lookup(words, text[name])
+
+@dataclass
+class _Row:
+    """One row's cells by field, turned into front matter with a note for each guess."""
+
+    draft: Draft
+    raw: dict[str, Cell]
+    text: dict[str, str]
+
+    def translate(self, name: str, words: dict[str, tuple[str, ...]]) -> None:
+        if name in self.text:
+            value = _lookup(words, self.text[name])
             if value is None:
-                draft.notes.append(f"{name} {text[name]!r} is not one of "
-                                   f"{', '.join(words)}: written as it was.")
-            data[name] = value or text[name]
+                self.draft.notes.append(f"{name} {self.text[name]!r} is not one of "
+                                        f"{', '.join(words)}: written as it was.")
+            self.draft.data[name] = value or self.text[name]
 
-    def date(name: str) -> str | None:
-        if name not in raw:
+    def date(self, name: str) -> str | None:
+        if name not in self.raw:
             return None
-        parsed = parse_date(raw[name])
+        parsed = parse_date(self.raw[name])
         if parsed is None:
-            draft.notes.append(f"{name} {text[name]!r} is not a date: written as it was.")
-            return text[name]
+            self.draft.notes.append(f"{name} {self.text[name]!r} is not a date: "
+                                    "written as it was.")
+            return self.text[name]
         return parsed
 
-    if "id" in text:
-        data["id"] = text["id"]
-    title, description = text.get("title", ""), text.get("description", "")
-    if title:
-        data["title"] = _line(title)
-        draft.description = description
-    elif description:
-        first = _line(description.splitlines()[0] if description.splitlines() else description)
-        data["title"] = first if len(first) <= 120 else first[:117].rstrip() + "..."
-        draft.description = description if data["title"] != description else ""
-    translate("severity", SEVERITY_WORDS)
-    translate("status", STATUS_WORDS)
-    translate("source", SOURCE_WORDS)
-    if "raised" in raw:
-        data["raised"] = date("raised")
-    for name in ("raised_by", "owner", "department"):
-        if name in text:
-            data[name] = _line(text[name])
-    requirement = {}
-    if "requirement" in text:
-        requirement["standard"] = text["requirement"]
-    elif "clauses" in text:
-        requirement["standard"] = _line(text["clauses"])
-    if "procedure" in text:
-        requirement["procedure"] = text["procedure"]
-    if requirement:
-        data["requirement"] = requirement
-    if "clauses" in text:
-        clauses = parse_clauses(text["clauses"])
-        if clauses:
-            data["clauses"] = clauses
-        else:
-            draft.notes.append(f"no ISO/IEC 27001 clause number found in {text['clauses']!r}.")
-    if "root_cause" in text:
-        data["root_cause"] = {"cause": text["root_cause"]}
-    if "extent" in text:
-        data["extent"] = text["extent"]
-    if "correction" in text:
-        data["correction"] = {"action": text["correction"]}
-    _actions(draft, text, date)
-    _closure(draft, text, date)
-    draft.data = {key: data[key] for key in _ORDER if key in data}
-    return draft
+    def fill(self) -> None:
+        data, text = self.draft.data, self.text
+        if "id" in text:
+            data["id"] = text["id"]
+        self.title()
+        self.translate("severity", SEVERITY_WORDS)
+        self.translate("status", STATUS_WORDS)
+        self.translate("source", SOURCE_WORDS)
+        if "raised" in self.raw:
+            data["raised"] = self.date("raised")
+        for name in ("raised_by", "owner", "department"):
+            if name in text:
+                data[name] = _line(text[name])
+        self.requirement()
+        if "root_cause" in text:
+            data["root_cause"] = {"cause": text["root_cause"]}
+        if "extent" in text:
+            data["extent"] = text["extent"]
+        if "correction" in text:
+            data["correction"] = {"action": text["correction"]}
+
+    def title(self) -> None:
+        """The title column, else the description's first line (the rest goes to the body)."""
+        data, draft = self.draft.data, self.draft
+        title, description = self.text.get("title", ""), self.text.get("description", "")
+        if title:
+            data["title"] = _line(title)
+            draft.description = description
+        elif description:
+            lines = description.splitlines()
+            first = _line(lines[0] if lines else description)
+            data["title"] = first if len(first) <= 120 else first[:117].rstrip() + "..."
+            draft.description = description if data["title"] != description else ""
+
+    def requirement(self) -> None:
+        data, text = self.draft.data, self.text
+        requirement = {}
+        if "requirement" in text:
+            requirement["standard"] = text["requirement"]
+        elif "clauses" in text:
+            requirement["standard"] = _line(text["clauses"])
+        if "procedure" in text:
+            requirement["procedure"] = text["procedure"]
+        if requirement:
+            data["requirement"] = requirement
+        if "clauses" in text:
+            clauses = parse_clauses(text["clauses"])
+            if clauses:
+                data["clauses"] = clauses
+            else:
+                self.draft.notes.append(
+                    f"no ISO/IEC 27001 clause number found in {text['clauses']!r}.")
 
 
 def _actions(draft: Draft, text: dict[str, str], date) -> None:
