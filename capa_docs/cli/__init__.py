@@ -1,0 +1,42 @@
+"""The ``capa`` command: a thin adapter from arguments to the core, and back to exit codes.
+
+One module per command, each with ``add_parser`` (its arguments) and ``run`` (arguments
+to exit code); ``common`` holds what they share. The CLI sits on top of every room and
+holds no logic of its own: a second front end (the MkDocs plugin is one) must be able to
+do everything it does by calling the same functions.
+
+Exit codes follow check-jsonschema, yamllint and ruff: 0 clean, 1 problems at a failing
+level, 2 a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from ..contract.settings import ConfigError
+from . import diff, export, import_, new, pin, render, schema, validate
+from .common import EXIT_USAGE, Parser, version_text
+
+# In the order `capa --help` lists them.
+COMMANDS = (validate, new, schema, render, diff, import_, export, pin)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="capa", description="A corrective-action register in git.")
+    parser.add_argument("--version", action="version", version=version_text())
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for command in COMMANDS:
+        command.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ConfigError as error:
+        print(f"capa: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
