@@ -1,8 +1,8 @@
 """`capa export`: the register as CSV (for Excel), JSON (for scripts) or OSCAL POA&M.
 
-CSV and JSON are the site's own downloads (``render.register_csv``/``register_json``),
-so the file a user exports and the one the site offers are the same; the computed
-figures (due, overdue, age) come from ``register.Register`` either way.
+CSV and JSON are the site's own downloads (``register.data``), so the file a user
+exports and the one the site offers are the same; the computed figures (due, overdue,
+age) come from ``register.Register`` either way.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 from ..contract.settings import Settings
 from ..contract.validate import validate
 from ..git.history import last_changed, read_history
+from ..register.data import register_csv, register_json
+from ..register.evidence import EvidenceViews
 from ..register.findings import Register
-from ..register.rollup import rollup
-from ..site.render import Renderer, register_csv, register_json
 from .oscal import poam_document
 
 
@@ -41,9 +41,8 @@ def export_bytes(fmt: str, settings: Settings, repo_root: Path,
     notes += [f"{p.path}: left out, {p.message}" for p in result.problems
               if p.rule == "front-matter" and p.path not in loaded]
     if fmt in ("csv", "json"):
-        renderer = Renderer(register, rollup(register), repo_root)
         produce = register_csv if fmt == "csv" else register_json
-        return produce(register, renderer.files_of), notes
+        return produce(register, EvidenceViews(repo_root).of), notes
     if not len(register):
         raise EmptyPoam(notes)
     history = read_history(repo_root, settings.register_dir, settings.evidence_dir)

@@ -11,10 +11,8 @@ before it is embedded, unless the site owner trusts every writer (``allow_raw_ht
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import html
-import io
 import json
 import re
 from collections import defaultdict
@@ -31,13 +29,15 @@ import markdown
 import nh3
 from markupsafe import Markup, escape
 
-from ..contract.evidence import resolve_evidence, sha256_of
+from ..contract.evidence import resolve_evidence
 from ..contract.model import ERROR, WARNING, Problem
 from ..contract.settings import Settings
 from ..contract.validate import Validation, validate
 from ..git.history import read_history
 from ..git.provenance import Provenance, provenance
 from ..git.trail import last_changed_note, trail_of
+from ..register.data import register_csv, register_json
+from ..register.evidence import IMAGE_SUFFIXES, EvidenceViews, published_uri
 from ..register.findings import SEVERITIES, STATUSES, Register, as_date
 from ..register.rollup import NO_OWNER, Rollup, Similar, clause_key, rollup, similar
 from .packs import PACKS_INDEX, Pack, pack_pages, packs_for
@@ -46,21 +46,9 @@ from .trends import charts_html
 INDEX, REGISTER, REVIEW, CLAUSES = "index.md", "register.md", "management-review.md", "clauses.md"
 CSV_URI, JSON_URI = "register.csv", "register.json"
 ASSET_DIR = "assets/capa"
-FILES_DIR = "files"
 NAV_PAGES = (REGISTER, REVIEW, CLAUSES)
 NAV_TITLES = {REGISTER: "Register", REVIEW: "Management review", CLAUSES: "Clauses"}
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"}
-# Evidence is published under its own name only when its type is passive: a browser shows
-# or downloads it and never runs it as a page of the site, and no site generator turns it
-# into a page. Anything else (HTML, SVG, XHTML, scripts, every Markdown suffix MkDocs
-# knows, and types nobody listed) is published as plain text: an allowlist, because a
-# blocklist misses `.xht`, `.mdown` and whatever comes next.
-PASSIVE_SUFFIXES = IMAGE_SUFFIXES | {
-    ".pdf", ".txt", ".csv", ".tsv", ".log", ".json", ".yaml", ".yml",
-    ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods", ".odp", ".rtf",
-    ".eml", ".msg", ".zip", ".gz", ".tgz", ".7z", ".tar", ".mp3", ".mp4", ".webm",
-}
-NONE_TEXT =NONE_TEXT = Markup('<span class="capa-none">not recorded</span>')
+NONE_TEXT = Markup('<span class="capa-none">not recorded</span>')
 
 
 def finding_uri(finding_id: str) -> str:
@@ -69,21 +57,6 @@ def finding_uri(finding_id: str) -> str:
 
 def clause_anchor(clause: str) -> str:
     return "clause-" + re.sub(r"[^a-z0-9]+", "-", str(clause).lower()).strip("-")
-
-
-def published_uri(repo_path: str) -> str:
-    """Where an evidence file appears in the site: its repository path under ``files/``.
-
-    A file of a type not known to be passive gets ``.txt`` added, so it is served as text.
-    A name starting with a dot is published with a ``_`` before it: site generators skip
-    dot files (MkDocs excludes ``.*``), and the page would link a file that is not there.
-    """
-    parts = [f"_{part}" if part.startswith(".") else part
-             for part in PurePosixPath(repo_path).parts]
-    uri = "/".join([FILES_DIR, *parts])
-    if PurePosixPath(repo_path).suffix.lower() not in PASSIVE_SUFFIXES:
-        uri += ".txt"
-    return uri
 
 
 def page_url(uri: str, directory_urls: bool) -> str:
@@ -176,41 +149,6 @@ class Rendered:
     pages: dict[str, Page] = field(default_factory=dict)
     assets: dict[str, bytes] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
-
-
-@dataclass
-class EvidenceView:
-    """One evidence item as the finding page shows it."""
-
-    path: str | None = None
-    url: str | None = None
-    safe_url: bool = False
-    description: str | None = None
-    uri: str | None = None
-    name: str = ""
-    size: int = 0
-    sha256: str = ""
-    image: bool = False
-    reason: str = ""
-    source: Path | None = None
-    pinned: str = ""
-    """``verified`` when the finding's sha256 matches the file at build, ``mismatch`` when
-    it does not (only if the evidence-hash rule is not an error), empty when unpinned."""
-
-    @property
-    def size_text(self) -> str:
-        return human_size(self.size)
-
-
-def human_size(size: int) -> str:
-    if size < 1000:
-        return f"{size} bytes"
-    value = float(size)
-    for unit in ("kB", "MB", "GB", "TB"):
-        value /= 1000
-        if value < 1000 or unit == "TB":
-            return f"{value:.1f} {unit} ({size:,} bytes)"
-    return f"{size} bytes"
 
 
 # What PyYAML refuses in a document (its Reader's check) or reads as a line break (NEL,
@@ -341,9 +279,7 @@ class Renderer:
         self._markdown = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
         self.packs: list[Pack] = []
         self._similar: dict[str, list[Similar]] | None = None
-        self._hashes: dict[Path, tuple[int, str]] = {}
-        self._views: dict[str, list[EvidenceView]] = {}
-        self.files: dict[str, Path] = {}
+        self.evidence = EvidenceViews(self.repo_root)
 
     def similar_of(self, finding_id: str) -> list[Similar]:
         """Recurrence seen from one finding: the "Similar findings" section."""
@@ -373,50 +309,13 @@ class Renderer:
         if with_index:
             out.pages[INDEX] = Page(INDEX, self.index_page(), in_nav=True)
         out.pages.update((page.uri, page) for page in pack_pages(self, self.packs))
-        out.assets[CSV_URI] = register_csv(self.register, self.files_of)
-        out.assets[JSON_URI] = register_json(self.register, self.files_of, source=self.source)
+        evidence_of = self.evidence.of
+        out.assets[CSV_URI] = register_csv(self.register, evidence_of)
+        out.assets[JSON_URI] = register_json(self.register, evidence_of, source=self.source)
         for name in ("capa.css", "register.js", "print.css"):
             out.assets[f"{ASSET_DIR}/{name}"] = asset_bytes(name)
-        out.files = dict(self.files)
+        out.files = dict(self.evidence.files)
         return out
-
-    # Evidence -------------------------------------------------------------------------
-
-    def files_of(self, finding) -> list[EvidenceView]:
-        """Evidence views, worked out once per finding for the page and both downloads."""
-        views = self._views.get(finding.id)
-        if views is None:
-            views = [self._evidence(finding, item)
-                     for item in finding.get("closure", "evidence") or []
-                     if isinstance(item, dict)]
-            self._views[finding.id] = views
-        return views
-
-    def _evidence(self, finding, item: dict[str, Any]) -> EvidenceView:
-        view = EvidenceView(description=item.get("description"))
-        if "url" in item:
-            view.url = str(item["url"])
-            view.safe_url = urlsplit(view.url).scheme in ("http", "https")
-            return view
-        view.path = str(item.get("path", ""))
-        resolved = resolve_evidence(finding.path, view.path, self.repo_root)
-        if not resolved.ok or resolved.file is None:
-            view.reason = resolved.reason
-            return view
-        source = resolved.file
-        repo_path = source.relative_to(self.repo_root).as_posix()
-        if source not in self._hashes:
-            self._hashes[source] = (source.stat().st_size, sha256_of(source))
-        view.size, view.sha256 = self._hashes[source]
-        pinned = item.get("sha256")
-        if isinstance(pinned, str) and pinned:
-            view.pinned = "verified" if pinned.strip().lower() == view.sha256 else "mismatch"
-        view.uri = published_uri(repo_path)
-        view.name = source.name
-        view.image = source.suffix.lower() in IMAGE_SUFFIXES
-        view.source = source
-        self.files[view.uri] = source
-        return view
 
     # Pages ----------------------------------------------------------------------------
 
@@ -434,7 +333,7 @@ class Renderer:
             actions.append({**action, "overdue": bool(late), "overdue_days": overdue_days})
         title = f"{finding.id}: {data.get('title', '')}"
         text = self.env.get_template("finding.md.j2").render(
-            f=finding, d=data, c=computed, actions=actions, evidence=self.files_of(finding),
+            f=finding, d=data, c=computed, actions=actions, evidence=self.evidence.of(finding),
             narrative=self.narrative(finding, uri), link=link, register=self.register,
             similar=self.similar_of(finding.id), months=self.settings.recurrence_months,
             trail=trail_of(self.register.history, finding.rel, self.repo_url),
@@ -540,82 +439,11 @@ class Renderer:
             uri = published_uri(resolved.file.relative_to(self.repo_root).as_posix())
             if not is_link and resolved.file.suffix.lower() not in IMAGE_SUFFIXES:
                 return None  # an <img> of a file published as text would show nothing
-            self.files[uri] = resolved.file
+            self.evidence.publish(uri, resolved.file)
             return link(uri) + fragment
         # A local file the site does not publish (outside the register, or missing): the
         # link would be broken, so the text stays and the link goes.
         return None
-
-
-# Downloads ----------------------------------------------------------------------------
-
-CSV_COLUMNS = ("id", "title", "severity", "status", "source", "raised", "raised_by", "owner",
-               "department", "requirement_standard", "requirement_procedure", "clauses",
-               "root_cause_category", "root_cause", "due", "overdue_days", "age_days",
-               "stale", "last_changed", "closed", "days_to_close", "effectiveness",
-               "evidence", "risks", "related", "referenced_by", "tags", "source_file")
-
-
-def _cell(value: Any) -> str:
-    """Text for a spreadsheet cell; a leading = + - @ is quoted so Excel never runs it
-    as a formula (the finding is untrusted)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def register_csv(register: Register, evidence_of: Callable) -> bytes:
-    """One row per finding, UTF-8 with a byte-order mark so Excel reads accents right."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for f in register:
-        d, c = f.data, register.of(f)
-        evidence = "; ".join(e.url or (e.uri or e.path or "") for e in evidence_of(f))
-        row = {
-            "id": f.id, "title": d.get("title"), "severity": d.get("severity"),
-            "status": d.get("status"), "source": d.get("source"), "raised": d.get("raised"),
-            "raised_by": d.get("raised_by"), "owner": d.get("owner"),
-            "department": d.get("department"),
-            "requirement_standard": f.get("requirement", "standard"),
-            "requirement_procedure": f.get("requirement", "procedure"),
-            "clauses": "; ".join(d.get("clauses") or []),
-            "root_cause_category": f.get("root_cause", "category"),
-            "root_cause": f.get("root_cause", "cause"),
-            "due": c.due, "overdue_days": c.overdue_days, "age_days": c.age_days,
-            "stale": c.stale, "last_changed": c.last_changed, "closed": c.closed,
-            "days_to_close": c.days_to_close,
-            "effectiveness": f.get("closure", "effectiveness", "result"),
-            "evidence": evidence, "risks": "; ".join(d.get("risks") or []),
-            "related": "; ".join(d.get("related") or []),
-            "referenced_by": "; ".join(c.referenced_by),
-            "tags": "; ".join(d.get("tags") or []), "source_file": f.rel,
-        }
-        writer.writerow([_cell(row[name]) for name in CSV_COLUMNS])
-    return out.getvalue().encode("utf-8-sig")
-
-
-def register_json(register: Register, evidence_of: Callable, *,
-                  source: Provenance | None = None) -> bytes:
-    """Every field as written, the narrative, and the computed figures, per finding."""
-    findings = []
-    for f in register:
-        computed = register.of(f).as_dict()
-        computed["evidence"] = [
-            {"path": e.path, "url": e.url, "published": e.uri, "size": e.size or None,
-             "sha256": e.sha256 or None} for e in evidence_of(f)]
-        findings.append({"fields": f.data, "narrative": f.body, "source_file": f.rel,
-                         "computed": computed})
-    document: dict[str, Any] = {"version": 1, "as_of": register.today.isoformat()}
-    if source is not None:
-        document["built_from"] = source.as_dict()
-    document.update(count=len(findings), findings=findings)
-    return (json.dumps(document, ensure_ascii=False, default=str) + "\n").encode()
 
 
 def write_site(rendered: Rendered, outdir: Path) -> list[Path]:
