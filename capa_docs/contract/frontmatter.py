@@ -286,6 +286,9 @@ def _prescan(front: str) -> None:
         raise LoadError(2, f"not valid YAML: {exc}") from None
 
 
+_SCALARS = yaml.constructor.SafeConstructor()  # only its stateless scalar methods
+
+
 class _Builder:
     """Builds plain data from composed nodes, recording lines and duplicate keys.
 
@@ -298,7 +301,6 @@ class _Builder:
         self.duplicates: list[tuple[int, str]] = []
         self.values = 0
         self.line = 2
-        self._scalars = yaml.constructor.SafeConstructor()
 
     def build(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
         self.values += 1
@@ -339,7 +341,7 @@ class _Builder:
                 else:
                     items.append(self.build(item, (*path, index), depth + 1))
             return items
-        return self._scalar(node, path)
+        return _scalar(node, path)
 
     def _key(self, node: yaml.Node, path: KeyPath) -> str:
         if node.__class__ is not _ScalarNode or node.tag not in _KEY_TAGS:
@@ -349,30 +351,32 @@ class _Builder:
             )
         return node.value
 
-    def _scalar(self, node: yaml.Node, path: KeyPath) -> Any:
-        tag = node.tag
-        if tag in _TEXT_TAGS:
-            return node.value
-        if tag == _NULL:
-            return None
-        if tag == _BOOL:
-            return self._scalars.construct_yaml_bool(node)
-        if tag in (_INT, _FLOAT) and len(node.value) > MAX_NUMBER_CHARS:
-            shown = ".".join(str(p) for p in path) or "front matter"
-            raise LoadError(
-                node.start_mark.line + 2,
-                f"`{shown}` holds a number {len(node.value):,} characters long; no field of "
-                f"a finding needs a number over {MAX_NUMBER_CHARS} characters: shorten it, "
-                "or quote it if it is text",
-            )
-        if tag == _INT:
-            return self._scalars.construct_yaml_int(node)
-        if tag == _FLOAT:
-            return self._scalars.construct_yaml_float(node)
+
+def _scalar(node: yaml.Node, path: KeyPath) -> Any:
+    """A scalar that is not text: null, a boolean or a number of sane length."""
+    tag = node.tag
+    if tag in _TEXT_TAGS:
+        return node.value
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return _SCALARS.construct_yaml_bool(node)
+    if tag in (_INT, _FLOAT) and len(node.value) > MAX_NUMBER_CHARS:
+        shown = ".".join(str(p) for p in path) or "front matter"
         raise LoadError(
             node.start_mark.line + 2,
-            f"YAML type {tag!r} is not allowed; write a plain value",
+            f"`{shown}` holds a number {len(node.value):,} characters long; no field of "
+            f"a finding needs a number over {MAX_NUMBER_CHARS} characters: shorten it, "
+            "or quote it if it is text",
         )
+    if tag == _INT:
+        return _SCALARS.construct_yaml_int(node)
+    if tag == _FLOAT:
+        return _SCALARS.construct_yaml_float(node)
+    raise LoadError(
+        node.start_mark.line + 2,
+        f"YAML type {tag!r} is not allowed; write a plain value",
+    )
 
 
 def _mark_line(exc: yaml.MarkedYAMLError) -> int:
