@@ -25,13 +25,26 @@ def capa_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "capa_docs"]
 
 
+EXIT_CRASH = 70
+
+
 def run_capa(*args: str, cwd: Path, env: dict[str, str] | None = None,
-             timeout: float = 120, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+             timeout: float = 120, stdin: bytes | None = None,
+             crash: bool = False) -> subprocess.CompletedProcess[str]:
+    """The real ``capa`` in a subprocess. A crash fails the calling test unless it asks
+    for one (``crash=True``): an exit code alone cannot tell a refused finding from a
+    bug, so no test that checks only the code can pass on a traceback."""
     full_env = {k: v for k, v in os.environ.items()
-                if k not in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "SOURCE_DATE_EPOCH")}
+                if k not in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "SOURCE_DATE_EPOCH",
+                             "CAPA_DEBUG")}
     full_env.update(env or {})
-    return subprocess.run([*capa_command(), *args], cwd=cwd, env=full_env, capture_output=True,
-                          text=True, timeout=timeout, input=None if stdin is None else stdin)
+    result = subprocess.run([*capa_command(), *args], cwd=cwd, env=full_env,
+                            capture_output=True, text=True, timeout=timeout,
+                            input=None if stdin is None else stdin)
+    if not crash:
+        assert result.returncode != EXIT_CRASH and "Traceback" not in result.stderr, (
+            f"capa {' '.join(args)} crashed:\n{result.stderr}")
+    return result
 
 
 def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:

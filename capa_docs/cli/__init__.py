@@ -6,17 +6,20 @@ holds no logic of its own: a second front end (the MkDocs plugin is one) must be
 do everything it does by calling the same functions.
 
 Exit codes follow check-jsonschema, yamllint and ruff: 0 clean, 1 problems at a failing
-level, 2 a usage or configuration error.
+level, 2 a usage or configuration error; and 70 (sysexits' EX_SOFTWARE) when capa itself
+failed, so a crash can never pass for "problems found" in CI. A crash prints one line
+asking for a bug report, not a traceback (``CAPA_DEBUG=1`` shows the traceback).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
 from ..contract.settings import ConfigError
 from . import diff, export, import_, new, pin, render, schema, validate
-from .common import EXIT_USAGE, Parser, version_text
+from .common import EXIT_CRASH, EXIT_USAGE, Parser, version_text
 
 # In the order `capa --help` lists them.
 COMMANDS = (validate, new, schema, render, diff, import_, export, pin)
@@ -40,3 +43,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # anything else is a bug in capa, not in the register
+        if os.environ.get("CAPA_DEBUG"):
+            raise
+        print(crash_line(args, error), file=sys.stderr)
+        return EXIT_CRASH
+
+
+def crash_line(args, error: Exception) -> str:
+    detail = " ".join(str(error).split())[:200]
+    return (f"capa: internal error in `capa {args.command}`: {type(error).__name__}"
+            f"{': ' + detail if detail else ''}. This is a bug in capa-docs, not in your "
+            "register: please report it with the command, this line and the finding file it "
+            "was reading (CAPA_DEBUG=1 shows the traceback)")

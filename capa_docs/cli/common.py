@@ -14,6 +14,7 @@ from ..contract.settings import ConfigError, Settings, load_settings
 from ..git.tree import repository_root
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_CRASH = 70  # sysexits.h EX_SOFTWARE: capa itself failed
 Commands = argparse._SubParsersAction
 
 

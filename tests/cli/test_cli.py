@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -56,7 +57,12 @@ def test_clean_register_exits_0_with_summary(repo: Path) -> None:
 
 
 def test_strict_makes_warnings_fail(repo: Path) -> None:
-    assert run_capa("validate", "--today", TODAY, "--strict", cwd=repo).returncode == 1
+    lenient = run_capa("validate", "--today", TODAY, cwd=repo)
+    strict = run_capa("validate", "--today", TODAY, "--strict", cwd=repo)
+    assert lenient.returncode == 0 and strict.returncode == 1
+    warnings = [line for line in strict.stdout.splitlines() if ": warning " in line]
+    assert warnings and " error " not in strict.stdout
+    assert strict.stdout == lenient.stdout
 
 
 def test_today_from_source_date_epoch(repo: Path) -> None:
@@ -414,3 +420,40 @@ def test_new_refuses_control_and_invisible_characters(repo: Path, option: str, v
     assert f"{option} must be one non-empty line of visible text: it holds {named}" in (
         result.stderr)
     assert not (repo / "register/2026/CAPA-2026-006.md").exists()
+
+
+_CRASHING = ("import sys; import capa_docs.cli.validate as command\n"
+             "def boom(*args, **kwargs):\n"
+             "    raise KeyError('status')\n"
+             "command.validate = boom\n"
+             "from capa_docs.cli import main\n"
+             "sys.exit(main(sys.argv[1:]))\n")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_crash_exits_70_with_one_line_not_1_with_a_traceback(repo: Path, debug: bool) -> None:
+    """A bug in capa must not pass for "problems found" (exit 1) in CI."""
+    env = {"CAPA_DEBUG": "1"} if debug else {}
+    clean = {k: v for k, v in os.environ.items() if k != "CAPA_DEBUG"}
+    result = subprocess.run([sys.executable, "-c", _CRASHING, "validate", "--today", TODAY],
+                            cwd=repo, capture_output=True, text=True, env={**clean, **env})
+    if debug:
+        assert result.returncode == 1 and "Traceback" in result.stderr
+        assert "KeyError: 'status'" in result.stderr
+        return
+    assert result.returncode == 70
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert lines[0].startswith("capa: internal error in `capa validate`: KeyError: 'status'.")
+    assert "bug in capa-docs" in lines[0] and "CAPA_DEBUG=1" in lines[0]
+
+
+def test_run_capa_fails_a_test_on_a_crash(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The helper every CLI test uses refuses a crash, so exit codes alone stay honest."""
+    from .. import helpers
+
+    monkeypatch.setattr(helpers, "capa_command", lambda: [sys.executable, "-c", _CRASHING])
+    with pytest.raises(AssertionError, match="crashed"):
+        helpers.run_capa("validate", "--today", TODAY, cwd=repo)
+    assert helpers.run_capa("validate", "--today", TODAY, cwd=repo, crash=True).returncode == 70
