@@ -24,7 +24,7 @@ pygal's SVG is adjusted in one XML filter (``_finish``), for these reasons:
   without script). The data table beside the chart reads the same numbers in text, for
   screen readers and for print.
 - No newline at all, so the SVG can sit inside the HTML blocks of our pages (no blank
-  line, no line that is just ``</div>``: see ``render.Page.split``).
+  line, no line that is just ``</div>``: see ``page.Page.split``).
 
 A value of ``None`` is "no data": no bar, and the table and the description say so.
 """

@@ -16,6 +16,8 @@ shows that closure, so a record committed after a review but dated before it cou
 the next pack, marked "recorded late", instead of in none. Each past version must pass
 the finding schema; one that does not is replaced by the file's last valid version before
 it (or left out), and the pack's notes name it.
+
+This module works out the figures; ``site.pages.packs`` turns them into pages.
 """
 
 from __future__ import annotations
@@ -25,9 +27,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
-
-from markupsafe import Markup
+from typing import Any
 
 from ..contract.frontmatter import LoadError, decode, load_text
 from ..contract.model import Finding
@@ -46,11 +46,7 @@ from ..git.history import (
 from ..register.findings import SEVERITIES, STATUSES, Register, as_date
 from ..register.rollup import Rollup, rollup
 
-if TYPE_CHECKING:
-    from .render import Page, Renderer
-
 PACKS_INDEX = "reviews/index.md"
-PACKS_TITLE = "Management review packs"
 
 
 def pack_uri(review_id: str) -> str:
@@ -388,67 +384,6 @@ def _register_from_files(settings: Settings, current: Register, day: dt.date
             data.pop("closure", None)
         findings.append(Finding(finding.path, finding.rel, data, {}))
     return Register(findings, settings, day), []
-
-
-# Pages -----------------------------------------------------------------------------------
-
-def pack_pages(renderer: Renderer, packs: list[Pack]) -> list[Page]:
-    """The index of packs (in the nav) and one page per pack (not in the nav)."""
-    from .render import Page, finding_uri  # render imports this module
-    from .trends import charts_html
-
-    if not packs:
-        return []
-    env = renderer.env
-    index_link = renderer.linker(PACKS_INDEX)
-    pages = [Page(PACKS_INDEX, env.get_template("review-packs.md.j2").render(
-        packs=list(reversed(packs)), link=index_link, title=PACKS_TITLE), in_nav=True)]
-    for pack in packs:
-        link = renderer.linker(pack.uri)
-        slug = re.sub(r"[^a-z0-9]+", "-", pack.review_id.lower()).strip("-")
-        text = env.get_template("review-pack.md.j2").render(
-            p=pack, r=pack.figures, register=pack.register, link=link,
-            severities=SEVERITIES, stale_days=pack.register.settings.stale_days,
-            months=pack.register.settings.recurrence_months,
-            table=_table(renderer, pack.register, link), current=renderer.register,
-            ids=_id_links(link, renderer.register, finding_uri),
-            charts=charts_html(pack.register, f"capa-pack-{slug}"),
-            meta_title=Markup(f'"Management review pack {_yaml_text(pack.review_id)}"'))
-        pages.append(Page(pack.uri, text))
-    return pages
-
-
-def _yaml_text(text: str) -> str:
-    return re.sub(r'[\\"\x00-\x1f]', "", text)
-
-
-def _table(renderer: Renderer, register: Register, link):
-    def table(ids: list[str], column: str = "", notes: dict[str, str] | None = None) -> Markup:
-        return Markup(renderer.env.get_template("_finding_table.j2").render(
-            ids=ids, column=column, register=register, link=link, current=renderer.register,
-            notes=notes or {}))
-
-    return table
-
-
-GONE = "(no longer in the register)"
-
-
-def _id_links(link, current: Register, finding_uri):
-    """Finding IDs as links to their pages, for the IDs the site still has a page for: a
-    finding deleted since the review is named in plain text, saying so."""
-    def ids(found: list[str]) -> Markup:
-        if not found:
-            return Markup('<span class="capa-none">none</span>')
-        parts = []
-        for fid in found:
-            if fid in current.by_id:
-                parts.append(Markup('<a href="{}">{}</a>').format(link(finding_uri(fid)), fid))
-            else:
-                parts.append(Markup('{} <span class="capa-gone">{}</span>').format(fid, GONE))
-        return Markup(", ").join(parts)
-
-    return ids
 
 
 def packs_for(register: Register, repo_root: Path) -> list[Pack]:

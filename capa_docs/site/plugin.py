@@ -30,7 +30,9 @@ from ..contract.settings import (
     settings_from_mapping,
 )
 from ..git.tree import repository_root
-from .render import INDEX, NAV_PAGES, Rendered, build_site, restore_blocks
+from .page import Rendered, restore_blocks
+from .render import build_site
+from .urls import INDEX, NAV_PAGES
 
 log = get_plugin_logger(__name__)
 

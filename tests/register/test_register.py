@@ -15,8 +15,9 @@ from capa_docs.contract.model import Finding
 from capa_docs.contract.settings import Settings
 from capa_docs.register.findings import Register
 from capa_docs.register.rollup import clause_key, rollup
+from capa_docs.site.page import Page, Rendered, restore_blocks
 from capa_docs.site.plugin import CapaPlugin
-from capa_docs.site.render import Page, Rendered, relative_url, restore_blocks
+from capa_docs.site.urls import relative_url
 
 from ..helpers import finding, problems_json, run_capa
 

@@ -11,7 +11,7 @@ import pytest
 from mkdocs.exceptions import Abort, PluginError
 
 from capa_docs.register.evidence import published_uri
-from capa_docs.site.render import meta_title, natural_key
+from capa_docs.site.templating import meta_title, natural_key
 
 from ..helpers import finding, write_evidence, write_finding
 from ..sites import PNG, Page, mkdocs_build, repo_with, write_config

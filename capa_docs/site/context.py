@@ -1,0 +1,86 @@
+"""What every page builder of one build shares: the register, its figures, how to link,
+the templates, and the evidence views.
+
+Each page kind is a function over this context (``site.pages``), so a page builder reads
+the same computed figures and publishes evidence into the same set of files as the others,
+and what is costly (the templates, the Markdown converter, the similar-findings index) is
+made once per build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+
+import markdown
+from markupsafe import Markup
+
+from ..git.provenance import Provenance
+from ..register.evidence import EvidenceViews
+from ..register.findings import Register
+from ..register.rollup import Rollup, Similar, similar
+from .packs import Pack, packs_for
+from .templating import environment
+from .urls import LINK_STYLES, relative_url
+
+Link = Callable[[str], str]
+
+
+class SiteContext:
+    """One register as one build publishes it; the page builders' shared state."""
+
+    def __init__(self, register: Register, review: Rollup, repo_root: Path, *,
+                 links: str = "directory", repo_url: str | None = None,
+                 source: Provenance | None = None) -> None:
+        if links not in LINK_STYLES:
+            raise ValueError(f"links must be one of {', '.join(LINK_STYLES)}")
+        self.register = register
+        self.review = review
+        self.repo_root = repo_root.resolve()
+        self.links = links
+        self.repo_url = repo_url
+        self.source = source
+        self.settings = register.settings
+        self.env = environment()
+        self.markdown = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
+        self.evidence = EvidenceViews(self.repo_root)
+
+    @cached_property
+    def packs(self) -> list[Pack]:
+        """The management review packs, read from the build's history pass."""
+        return packs_for(self.register, self.repo_root)
+
+    @cached_property
+    def _similar(self) -> dict[str, list[Similar]]:
+        return similar(self.register)
+
+    def similar_of(self, finding_id: str) -> list[Similar]:
+        """Recurrence seen from one finding: the "Similar findings" section."""
+        return self._similar.get(finding_id, [])
+
+    def linker(self, from_uri: str) -> Link:
+        """Links from one page, each worked out once: a page names the same targets often."""
+        cache_: dict[str, str] = {}
+
+        def link(to_uri: str) -> str:
+            if to_uri not in cache_:
+                cache_[to_uri] = relative_url(from_uri, to_uri, self.links)
+            return cache_[to_uri]
+
+        return link
+
+    def table(self, template: str, link: Link, register: Register | None = None,
+              current: Register | None = None) -> Callable[..., Markup]:
+        """A template's ``table(ids, column, notes)``: the findings ``ids`` of ``register``
+        (a pack's, or this build's) as a table; ``current`` is the register whose pages
+        the rows may link (an ID gone from it is named, not linked)."""
+        rows_from = self.register if register is None else register
+
+        def table(ids: list[str], column: str = "",
+                  notes: dict[str, str] | None = None) -> Markup:
+            return Markup(self.env.get_template(template).render(
+                ids=ids, column=column, register=rows_from, link=link, current=current,
+                notes=notes or {}))
+
+        return table

@@ -1,0 +1,28 @@
+"""The register page: every finding in one table, with counts by status and severity and
+the commit the site was built from."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from ...register.findings import SEVERITIES, STATUSES
+from ..context import SiteContext
+from ..page import Page
+from ..urls import REGISTER, finding_uri
+
+
+def register_page(ctx: SiteContext) -> Page:
+    register = ctx.register
+    link = ctx.linker(REGISTER)
+    rows = [(f, f.data, register.of(f), link(finding_uri(f.id))) for f in register]
+    overdue = sum(1 for c in register.computed.values() if c.overdue)
+    stale = sum(1 for c in register.computed.values() if c.stale)
+    text = ctx.env.get_template("register.md.j2").render(
+        register=register, rows=rows, link=link, today=register.today,
+        by_status=register.count_by("status", STATUSES),
+        by_severity=register.count_by("severity", SEVERITIES),
+        statuses=STATUSES, severities=SEVERITIES, owners=register.owners(),
+        overdue=overdue, stale=stale,
+        source=Markup(ctx.source.html()) if ctx.source else None,
+    )
+    return Page(REGISTER, text, in_nav=True)
