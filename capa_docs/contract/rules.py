@@ -223,10 +223,19 @@ def evidence_url(f: Finding, ctx: Context) -> RuleOutput:
             parts = urlsplit(item["url"])
         except ValueError:
             parts = None
-        if parts is None or parts.scheme.lower() not in ("https", "http") or not parts.netloc:
+        if parts is None or parts.scheme.lower() not in ("https", "http") or not _host(parts):
             yield ("closure", "evidence", index, "url"), (
                 f"evidence url {item['url']!r} must be an https:// or http:// address "
                 "with a host")
+
+
+def _host(parts) -> str | None:
+    """The URL's host name; None for `https:///x`, `https://:443/x` and a bad port."""
+    try:
+        parts.port  # noqa: B018  (raises ValueError on a port that is not a number)
+    except ValueError:
+        return None
+    return parts.hostname
 
 
 @rule("effectiveness", ERROR,

@@ -232,6 +232,14 @@ CASES = [
         "path": "../evidence/{id}/checklist.txt",
         "sha256": hashlib.sha256(b"Onboarding checklist v3\n").hexdigest()}),
         absent="evidence-hash"),
+    # sha256sum prints lower case, some tools upper: the digest is compared without case.
+    Case("evidence-hash-right-upper-case", with_evidence({
+        "path": "../evidence/{id}/checklist.txt",
+        "sha256": hashlib.sha256(b"Onboarding checklist v3\n").hexdigest().upper()}),
+        absent="evidence-hash"),
+    Case("evidence-hash-wrong-upper-case", with_evidence({
+        "path": "../evidence/{id}/checklist.txt", "sha256": "AB" * 32}),
+        expect="evidence-hash", message="has changed since it was pinned"),
     Case("evidence-unpinned", with_evidence({"path": "../evidence/{id}/checklist.txt"}),
          expect="evidence-unpinned"),
     Case("evidence-unpinned-pinned", with_evidence({
@@ -241,6 +249,12 @@ CASES = [
          expect="evidence-url"),
     Case("evidence-url-ftp", with_evidence({"url": "ftp://files.example.com/x.pdf"}),
          expect="evidence-url"),
+    Case("evidence-url-no-host", with_evidence({"url": "https:///x.pdf"}),
+         expect="evidence-url"),
+    Case("evidence-url-port-but-no-host", with_evidence({"url": "https://:443/x.pdf"}),
+         expect="evidence-url"),
+    Case("evidence-url-with-host", with_evidence({"url": "https://intranet.example.com/x"}),
+         absent="evidence-url"),
     Case("effectiveness-missing", lambda i: _drop(closed()(i), "closure", "effectiveness"),
          expect="effectiveness"),
     Case("effectiveness-not-effective", effectiveness(result="not-effective"),
@@ -295,6 +309,13 @@ CASES = [
     Case("overdue", open_minor(corrective_actions=[{"action": "Add the step.",
                                                     "owner": "Jane Smith",
                                                     "due": "2026-11-01"}]), expect="overdue"),
+    # The boundary: due today is not overdue yet; due yesterday is, by one day.
+    Case("overdue-due-today", open_minor(corrective_actions=[{
+        "action": "Add the step.", "owner": "Jane Smith", "due": "2026-11-28"}]),
+        absent="overdue"),
+    Case("overdue-by-one-day", open_minor(corrective_actions=[{
+        "action": "Add the step.", "owner": "Jane Smith", "due": "2026-11-27"}]),
+        expect="overdue", message="was due 2026-11-27, 1 day ago"),
     Case("stale", open_minor(), expect="stale"),
     Case("correction-as-action", with_action(
         action="Completed security assessments for the three vendors."),

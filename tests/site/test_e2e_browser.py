@@ -50,6 +50,13 @@ def _more_findings(root: Path) -> None:
             "raised": f"2026-10-{number - 20:02d}", "raised_by": "A. Auditor",
             "requirement": {"standard": "ISO/IEC 27001:2022 A.8.15"}, "clauses": ["A.8.15"],
             "owner": owner})
+    # Three- and four-digit sequence numbers: the ID sort must be natural, not textual.
+    for finding_id in ("CAPA-2026-999", "CAPA-2026-1000"):
+        write_finding(root / "register", {
+            "id": finding_id, "title": f"Improvement idea {finding_id[-4:]}", "severity": "ofi",
+            "status": "open", "source": "self-identified", "raised": "2026-11-02",
+            "raised_by": "A. Auditor", "requirement": {"standard": "ISO/IEC 27001:2022 10.1"},
+            "clauses": ["10.1"], "owner": "Jane Smith"})
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +123,10 @@ def page(browser):
     assert not errors, errors
 
 
+def _natural(finding_id: str) -> list:
+    return [int(part) if part.isdigit() else part for part in re.split(r"([0-9]+)", finding_id)]
+
+
 def _visible_ids(page) -> list[str]:
     return page.eval_on_selector_all(
         "table.capa-table tbody tr:not([hidden]) td:first-child",
@@ -126,7 +137,7 @@ def test_register_filters_and_sorts(page, site_url: str) -> None:
     page.goto(site_url + "register/")
     count = page.locator(".capa-count")
     assert page.locator("form.capa-controls").is_visible()
-    assert count.text_content() == "7 of 7 findings shown"
+    assert count.text_content() == "9 of 9 findings shown"
 
     page.select_option("select[name=status]", "closed")
     assert _visible_ids(page) == ["CAPA-2025-019", "CAPA-2026-004", "CAPA-2026-011"]
@@ -141,13 +152,14 @@ def test_register_filters_and_sorts(page, site_url: str) -> None:
     page.fill("input[name=q]", "restore")
     assert _visible_ids(page) == ["CAPA-2026-010"]
     page.fill("input[name=q]", "")
-    assert count.text_content() == "7 of 7 findings shown"
+    assert count.text_content() == "9 of 9 findings shown"
 
     page.click("table.capa-table th >> text=ID")
     ascending = _visible_ids(page)
-    assert ascending == sorted(ascending)
+    assert ascending == sorted(ascending, key=_natural)
+    assert ascending.index("CAPA-2026-999") + 1 == ascending.index("CAPA-2026-1000")
     page.click("table.capa-table th >> text=ID")
-    assert _visible_ids(page) == sorted(ascending, reverse=True)
+    assert _visible_ids(page) == ascending[::-1]
     page.click("table.capa-table th >> text=Severity")
     severities = page.eval_on_selector_all(
         "table.capa-table tbody tr td:nth-child(3)", "c => c.map(x => x.textContent.trim())")
@@ -189,11 +201,13 @@ def test_no_owner_and_flag_filters(page, site_url: str) -> None:
     page.wait_for_url("**/register/?flag=overdue")
     assert _visible_ids(page) == ["CAPA-2026-010"]
     page.select_option("select[name=flag]", "")
-    assert page.locator(".capa-count").text_content() == "7 of 7 findings shown"
+    assert page.locator(".capa-count").text_content() == "9 of 9 findings shown"
     keys = page.eval_on_selector_all("table.capa-table tbody td:first-child",
                                      "cells => cells.map(c => c.getAttribute('data-sort'))")
     # Numbers sort as numbers: CAPA-2026-999 before CAPA-2026-1000.
     assert keys and all(re.fullmatch(r"CAPA-[0-9]{12}-[0-9]{12}", key or "") for key in keys)
+    assert sorted(keys).index("CAPA-000000002026-000000000999") + 1 == sorted(keys).index(
+        "CAPA-000000002026-000000001000")
 
 
 def test_pack_prints_the_chart_data_tables(page, site_url: str) -> None:
