@@ -24,6 +24,7 @@ from ..helpers import (
     write_evidence,
     write_finding,
 )
+from ..sites import SOURCE_DATE_EPOCH
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -180,6 +181,7 @@ def _run_hook(repo: Path, files: list[str]) -> subprocess.CompletedProcess[str]:
     entry = shlex.split(hook["entry"])
     assert entry[0] == "capa"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH  # the hook has no --today: pin its clock
     return subprocess.run([*capa_command(), *entry[1:], *chosen], cwd=repo, env=env,
                           capture_output=True, text=True, timeout=120)
 
@@ -244,6 +246,7 @@ def test_hook_through_pre_commit(hook_repo: Path, tmp_path: Path) -> None:
     git(hook_repo, "add", ".pre-commit-config.yaml")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+    env["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
 
     def run(*files: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([pre_commit, "run", "capa-validate", "--files", *files],

@@ -14,6 +14,8 @@ from capa_docs.contract.rules import RULES
 from capa_docs.contract.settings import Settings
 from capa_docs.site.plugin import CapaConfig
 
+from ..sites import SOURCE_DATE_EPOCH
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 
@@ -51,7 +53,8 @@ def test_configuration_page_and_plugin_config_cover_every_setting() -> None:
 
 
 def test_repository_site_builds_strict(tmp_path: Path) -> None:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    # The sample register's overdue and stale figures move with the clock: pin it.
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
     result = subprocess.run([str(Path(sys.executable).parent / "mkdocs"), "build", "--strict",
                              "-d", str(tmp_path / "site")], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=300)
