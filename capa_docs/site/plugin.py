@@ -2,15 +2,13 @@
 
 It reads its settings from the same ``plugins: - capa:`` block the CLI reads, validates
 the register once per build (errors stop the build with the CLI's lines; rule warnings
-are printed), and hands the
-pages that ``render`` produced to MkDocs as generated files. Findings are pages but not
-navigation entries: a nav entry per finding makes every page render the whole nav, which
-is quadratic in the number of findings. Runs unchanged under ProperDocs.
+are printed), and hands the pages that ``render`` produced to MkDocs as generated files
+(``generated``). Runs unchanged under ProperDocs.
 """
 
 from __future__ import annotations
 
-import os
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
-from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
@@ -29,9 +27,11 @@ from ..contract.settings import (
     resolve_today,
     settings_from_mapping,
 )
+from ..git.provenance import Provenance
 from ..git.tree import repository_root
+from .generated import add_rendered, drop_register_sources
 from .page import Rendered, restore_blocks
-from .render import build_site
+from .render import Build, build_site
 from .urls import INDEX, NAV_PAGES
 
 log = get_plugin_logger(__name__)
@@ -108,51 +108,11 @@ class CapaPlugin(BasePlugin[CapaConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
         if not self.config.enabled or self.settings is None or self.repo_root is None:
             return files
-        settings, repo_root = self.settings, self.repo_root
-        if not settings.register_dir.is_dir():
-            raise PluginError(f"capa: register folder {settings.register_dir} does not exist; "
-                              "create it or set `register:` in the capa plugin block")
-        _drop_register_sources(files, settings)
-        has_index = files.get_file_from_path(INDEX) is not None
-        build = build_site(settings, repo_root, _today(),
-                           links="directory" if config.use_directory_urls else "html",
-                           with_index=not has_index, repo_url=config.repo_url,
-                           sources=(Path(config.docs_dir),))
+        build = _build(self.settings, self.repo_root, files, config)
         if build.source is not None:
-            # The footer ties every page, ours and the site's own, to the commit it shows:
-            # mkdocs-material and the mkdocs themes print `copyright` in the footer.
-            line = build.source.html()
-            config.copyright = f"{self.copyright}<br>{line}" if self.copyright else line
-        for note in build.notes:
-            log.info(note)
-        # A rule warning (overdue, stale...) describes the register, which the site exists
-        # to show: it is printed but does not fail `mkdocs build --strict`. A rule set to
-        # `error` in the block stops the build like any other error.
-        for problem in build.warnings:
-            log.info(str(problem))
-        if build.rendered is None:
-            errors = build.errors
-            lines = "\n".join(str(p) for p in errors)
-            raise PluginError(f"capa: the register has {len(errors)} error"
-                              f"{'s' if len(errors) != 1 else ''}:\n{lines}")
-        self.rendered = rendered = build.rendered
-        self.blocks = {}
-        docs_dir = Path(config.docs_dir).resolve()
-        for uri, page in rendered.pages.items():
-            if uri != INDEX and files.get_file_from_path(uri) is not None:
-                raise PluginError(f"capa: {uri} in {config.docs_dir} clashes with the page "
-                                  "the plugin generates; rename or remove it")
-            inclusion = (InclusionLevel.UNDEFINED if page.in_nav
-                         else InclusionLevel.NOT_IN_NAV)
-            text, self.blocks[uri] = page.split()
-            file = File.generated(config, uri, content=text, inclusion=inclusion)
-            if page.edit_path is not None:
-                file.edit_uri = _edit_uri(repo_root / page.edit_path, docs_dir)
-            files.append(file)
-        for uri, content in rendered.assets.items():
-            files.append(File.generated(config, uri, content=content))
-        for uri, source in rendered.files.items():
-            files.append(File.generated(config, uri, abs_src_path=str(source)))
+            config.copyright = _footer(self.copyright, build.source)
+        self.rendered = _rendered_or_stop(build)
+        self.blocks = add_rendered(files, self.rendered, config, self.repo_root)
         return files
 
     # First, so a plugin listed before capa (minify, lightbox...) sees the blocks, not
@@ -172,51 +132,79 @@ class CapaPlugin(BasePlugin[CapaConfig]):
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         """Without an explicit nav, put Home, Register, Management review, Clauses first."""
-        if not self.config.enabled or config.nav is not None:
-            return nav
-        first = (INDEX, *NAV_PAGES)
-
-        def rank(item: Any) -> int:
-            file = getattr(item, "file", None)
-            uri = file.src_uri if file is not None else None
-            return first.index(uri) if uri in first else len(first)
-
-        nav.items.sort(key=rank)
+        if self.config.enabled and config.nav is None:
+            nav.items.sort(key=_nav_rank)
         return nav
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild when a finding or an evidence file changes, even outside docs_dir."""
         if self.config.enabled and self.settings is not None:
-            register = self.settings.register_dir
-            server.watch(str(register))
-            folders = {self.settings.evidence_dir}
-            # Evidence may live anywhere in the repository (a policy folder, say).
-            if self.rendered is not None:
-                folders.update(source.parent for source in self.rendered.files.values())
-            for folder in sorted(folders):
-                if folder.is_dir() and not folder.is_relative_to(register):
-                    server.watch(str(folder))
+            for folder in _watched(self.settings, self.rendered):
+                server.watch(str(folder))
         return server
 
 
-def _today():
+def _today() -> dt.date:
     try:
         return resolve_today()
     except ConfigError as error:
         raise PluginError(str(error)) from None
 
 
-def _drop_register_sources(files: Files, settings: Settings) -> None:
-    """When the register lives inside docs_dir, its raw files must not become pages or be
-    published wholesale: findings are rendered, and only cited evidence is copied."""
-    roots = (str(settings.register_dir), str(settings.evidence_dir))
-    for file in list(files):
-        source = file.abs_src_path
-        if source and any(Path(source).resolve().is_relative_to(root) for root in roots):
-            files.remove(file)
+def _build(settings: Settings, repo_root: Path, files: Files, config: MkDocsConfig) -> Build:
+    """Validate and render the register for this MkDocs build; the site's own
+    ``index.md``, when it has one, stands instead of the generated home page."""
+    if not settings.register_dir.is_dir():
+        raise PluginError(f"capa: register folder {settings.register_dir} does not exist; "
+                          "create it or set `register:` in the capa plugin block")
+    drop_register_sources(files, settings)
+    has_index = files.get_file_from_path(INDEX) is not None
+    return build_site(settings, repo_root, _today(),
+                      links="directory" if config.use_directory_urls else "html",
+                      with_index=not has_index, repo_url=config.repo_url,
+                      sources=(Path(config.docs_dir),))
 
 
-def _edit_uri(source: Path, docs_dir: Path) -> str:
-    """The finding's file relative to docs_dir, as MkDocs appends it to ``edit_uri``."""
-    return Path(os.path.relpath(source, docs_dir)).as_posix()
+def _footer(copyright: str | None, source: Provenance) -> str:
+    """The footer ties every page, ours and the site's own, to the commit it shows:
+    mkdocs-material and the mkdocs themes print `copyright` in the footer."""
+    line = source.html()
+    return f"{copyright}<br>{line}" if copyright else line
 
+
+def _rendered_or_stop(build: Build) -> Rendered:
+    """Print the build's notes and rule warnings; stop the build on any error.
+
+    A rule warning (overdue, stale...) describes the register, which the site exists to
+    show: it is printed but does not fail `mkdocs build --strict`. A rule set to `error`
+    in the block stops the build like any other error.
+    """
+    for note in build.notes:
+        log.info(note)
+    for problem in build.warnings:
+        log.info(str(problem))
+    if build.rendered is None:
+        errors = build.errors
+        lines = "\n".join(str(p) for p in errors)
+        raise PluginError(f"capa: the register has {len(errors)} error"
+                          f"{'s' if len(errors) != 1 else ''}:\n{lines}")
+    return build.rendered
+
+
+def _nav_rank(item: Any) -> int:
+    """Home, Register, Management review, Clauses first; the rest keep their order."""
+    first = (INDEX, *NAV_PAGES)
+    file = getattr(item, "file", None)
+    uri = file.src_uri if file is not None else None
+    return first.index(uri) if uri in first else len(first)
+
+
+def _watched(settings: Settings, rendered: Rendered | None) -> list[Path]:
+    """The register folder, then every other folder evidence comes from (it may live
+    anywhere in the repository: a policy folder, say)."""
+    register = settings.register_dir
+    folders = {settings.evidence_dir}
+    if rendered is not None:
+        folders.update(source.parent for source in rendered.files.values())
+    return [register, *(folder for folder in sorted(folders)
+                        if folder.is_dir() and not folder.is_relative_to(register))]
