@@ -34,7 +34,8 @@ def git(root: Path, *args: str,
         data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     # Paths given to git are file names, never patterns: a finding or folder named `*.md`
     # or `:(glob)x` must not widen what git lists.
-    env = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
+    # LC_ALL=C: git's own messages (which the gate reads, e.g. "is ambiguous") in English.
+    env = {**os.environ, "GIT_LITERAL_PATHSPECS": "1", "LC_ALL": "C", "LANGUAGE": "C"}
     try:
         return subprocess.run(["git", "-C", str(root), *args], input=data,
                               capture_output=True, check=False, env=env)
@@ -53,10 +54,21 @@ _FETCH_HINT = ("the clone is shallow and lacks that history: fetch the full hist
 
 
 def resolve_commit(root: Path, ref: str, role: str) -> str:
-    """The commit ``ref`` names, or a DiffError that says how to get it."""
+    """The commit ``ref`` names, or a DiffError that says how to get it.
+
+    A name git could read two ways is refused: git prefers a tag to a remote branch, so
+    a pushed tag named ``origin/main`` would make ``capa diff origin/main`` compare the
+    change with a commit the attacker chose (git only warns, and the warning is easy to
+    miss in a CI log).
+    """
     if not ref or ref.startswith("-"):
         raise DiffError(f"{role}: not a git revision: {ref!r}")
-    result = git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    # Not --quiet: it silences the ambiguity warning too.
+    result = git(root, "-c", "core.warnAmbiguousRefs=true", "rev-parse", "--verify",
+                 f"{ref}^{{commit}}")
+    if b"is ambiguous" in result.stderr:
+        raise DiffError(f"{role} {ref!r} is ambiguous: {_ambiguity(root, ref)}; name it in "
+                        "full, e.g. refs/remotes/origin/main or a commit SHA")
     if result.returncode == 0:
         return result.stdout.decode().strip()
     if is_shallow(root):
@@ -65,10 +77,35 @@ def resolve_commit(root: Path, ref: str, role: str) -> str:
                     "fetch it first (e.g. `git fetch origin main`)")
 
 
+def _ambiguity(root: Path, ref: str) -> str:
+    """The refs a short name could mean, as git's rules try them (gitrevisions(7))."""
+    name = ref.split("^")[0].split("~")[0].split("@{")[0]
+    candidates = [f"refs/{name}", f"refs/tags/{name}", f"refs/heads/{name}",
+                  f"refs/remotes/{name}", f"refs/remotes/{name}/HEAD"]
+    listed = git(root, "for-each-ref", "--format=%(refname)", *candidates)
+    existing = set(listed.stdout.decode("utf-8", "replace").splitlines())
+    found = [ref for ref in candidates if ref in existing]  # git's order: its pick first
+    if len(found) > 1:
+        return "it names " + " and ".join(found)
+    return "git reads it as more than one ref or object"
+
+
 def merge_base(root: Path, base: str, head: str, base_ref: str) -> str:
-    result = git(root, "merge-base", base, head)
-    if result.returncode == 0:
-        return result.stdout.decode().strip()
+    """The one commit BASE and HEAD share, which the gate compares HEAD with.
+
+    With two or more merge bases (a criss-cross history) git picks one by commit date,
+    which whoever writes the commits controls, so the gate refuses and asks for the base
+    commit by name: passing one of them as BASE makes it the only merge base.
+    """
+    result = git(root, "merge-base", "--all", base, head)
+    bases = result.stdout.decode().split()
+    if result.returncode == 0 and len(bases) > 1:
+        raise DiffError(f"BASE {base_ref!r} and HEAD have {len(bases)} merge bases "
+                        f"({', '.join(b[:12] for b in bases)}): a criss-cross history, so "
+                        "which one to compare with is a choice; pass the intended base "
+                        "commit as BASE")
+    if result.returncode == 0 and bases:
+        return bases[0]
     if is_shallow(root):
         raise DiffError(f"BASE {base_ref!r} and HEAD share no commit in this clone: "
                         f"{_FETCH_HINT}")

