@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from ..contract.model import ERROR, WARNING
 from ..contract.report import markdown_cell, summary_line
-from .diff import Change, DiffResult
+from .result import Change, DiffResult
 
 _Row = Callable[[Change], Sequence[str]]
 

@@ -1,0 +1,145 @@
+"""gate-changed: the change edits what judges it.
+
+Workflows, actions, CODEOWNERS, hook definitions, schemas, whatever decides what gets
+installed to run the gate, and the capa settings themselves: a change to any of them
+changes how this and later changes are judged, so the register's code owners review it
+first. Problems of this rule are shown before all others.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ...contract.settings import CONFIG_NAMES, ConfigError, plugin_block_from_text
+from ...git.tree import git
+from ..config import GateSettings
+from ..head_side import read_head_file
+from .context import Judge
+
+_GATE_PATHS = (".github/workflows/", ".github/actions/")
+_GATE_FILES = {
+    "CODEOWNERS": "CODEOWNERS", ".github/CODEOWNERS": "CODEOWNERS",
+    "docs/CODEOWNERS": "CODEOWNERS", ".pre-commit-config.yaml": "the pre-commit configuration",
+}
+# The gate installs itself from the pull request (`pip install .`), so whatever decides
+# what is installed decides what judges the change.
+_INSTALL_FILES = {"pyproject.toml", "setup.py", "setup.cfg", "MANIFEST.in", "Pipfile",
+                  "Pipfile.lock", "poetry.lock", "uv.lock", "pdm.lock", "pylock.toml"}
+_INSTALL_PATTERN = re.compile(r"(?:requirements|constraints)[^/]*\.(?:txt|in)|pylock\.[^/]+\.toml"
+                              r"|[^/]+\.lock")
+
+
+def gate_files(judge: Judge, root: Path, base: str, head: str | None,
+               judging: GateSettings) -> None:
+    """gate-changed for each changed file that decides how changes are judged, in path
+    order (``head``: None for the working tree)."""
+    changed = judge.changed
+    capa_docs_repo = any(p.startswith("capa_docs/") for p in changed) and _is_capa_docs(
+        root, (base, head))
+    configs = {judging.config, judging.head_config}
+    for path in sorted(changed):
+        reason = _gate_reason(path, capa_docs_repo)
+        if reason is None and posixpath.basename(path) in CONFIG_NAMES and path not in configs:
+            reason = ("another MkDocs configuration file (mkdocs and capa read the first of "
+                      f"{', '.join(CONFIG_NAMES)} they find, so it can take over)")
+        if reason:
+            judge.report("gate-changed", path, 1,
+                         f"this change edits {reason}, which decides how changes are "
+                         "judged; it needs review by the register's code owners")
+
+
+def gate_config(judge: Judge, root: Path, fork: str, head: str | None,
+                judging: GateSettings) -> None:
+    """gate-changed for the capa block of mkdocs.yml (other mkdocs edits are not the gate),
+    and for a configuration that moved: mkdocs would read another file from now on."""
+    base_config, head_config = judging.config, judging.head_config
+    if base_config != head_config:
+        if base_config is None:
+            what = f"adds {head_config}, a MkDocs configuration the base branch does not have"
+        elif head_config is None:
+            what = f"moves or deletes {base_config}, the base branch's MkDocs configuration"
+        else:
+            what = f"moves the MkDocs configuration from {base_config} to {head_config}"
+        shown = head_config or base_config
+        assert shown is not None
+        new_raw = read_head_file(root, head, head_config) if head_config else None
+        judge.report("gate-changed", shown, _capa_line(new_raw or b""),
+                     f"this change {what}, so the capa settings (rule levels, SLAs, folders) "
+                     "come from another file from now on; capa diff judged it with the base "
+                     "branch's settings, and it needs review by the register's code owners")
+        return
+    rel = head_config or "mkdocs.yml"
+    if rel not in judge.changed:
+        return
+    old = git(root, "cat-file", "blob", f"{fork}:{rel}")
+    new_raw = read_head_file(root, head, rel)
+
+    def block(raw: bytes | None) -> Any:
+        if raw is None:
+            return None
+        try:
+            return plugin_block_from_text(raw, rel)
+        except ConfigError as error:
+            return f"unreadable: {error}"
+
+    if block(old.stdout if old.returncode == 0 else None) != block(new_raw):
+        judge.report("gate-changed", rel, _capa_line(new_raw or b""),
+                     "this change edits the capa settings in mkdocs.yml (rule levels, SLAs, "
+                     "folders); capa diff judged it with the base branch's settings, and it "
+                     "needs review by the register's code owners")
+
+
+def _gate_reason(path: str, capa_docs_repo: bool) -> str | None:
+    """Why a file decides how changes are judged, as a message names it; None if not."""
+    if path.startswith(_GATE_PATHS):
+        return "a GitHub Actions workflow or local action"
+    if path in _GATE_FILES:
+        return _GATE_FILES[path]
+    name = posixpath.basename(path)
+    if name in ("action.yml", "action.yaml"):
+        return "a GitHub Action definition"
+    if name == ".pre-commit-hooks.yaml":
+        return "the pre-commit hook definitions"
+    if name in _INSTALL_FILES or _INSTALL_PATTERN.fullmatch(name) or (
+            "/requirements/" in f"/{path}" and name.endswith((".txt", ".in"))):
+        return "what gets installed to run the gate (packaging, requirements or a lock file)"
+    if name.endswith(".schema.json") or "/schemas/" in f"/{path}":
+        return "a JSON Schema"
+    if capa_docs_repo and path.startswith("capa_docs/"):
+        return "capa-docs's own code, which this repository's workflows install and run"
+    return None
+
+
+def _is_capa_docs(root: Path, commits: Iterable[str | None]) -> bool:
+    """Whether the repository is capa-docs itself: then its workflows install the gate
+    from the pull request, and `capa_docs/` is the judge."""
+    for commit in commits:
+        if commit is None:
+            try:
+                raw = (root / "pyproject.toml").read_bytes()
+            except OSError:
+                continue
+        else:
+            result = git(root, "cat-file", "blob", f"{commit}:pyproject.toml")
+            if result.returncode != 0:
+                continue
+            raw = result.stdout
+        try:
+            name = tomllib.loads(raw.decode("utf-8", "replace")).get("project", {}).get("name")
+        except tomllib.TOMLDecodeError:
+            continue
+        if isinstance(name, str) and name.lower().replace("_", "-") == "capa-docs":
+            return True
+    return False
+
+
+def _capa_line(text: bytes) -> int:
+    """The line of the capa block in a configuration file (1 when there is none)."""
+    match = re.search(rb"^[ \t-]*capa[ \t]*:", text, re.MULTILINE)
+    return text[: match.start()].count(b"\n") + 1 if match else 1
+
