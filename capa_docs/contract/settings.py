@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import mergedeep
 import yaml
 
 from .model import ERROR, LEVELS, OFF, WARNING
@@ -356,18 +358,83 @@ def read_plugin_block(config_file: Path) -> dict[str, Any]:
     return plugin_block_from_text(raw, config_file)
 
 
-def plugin_block_from_text(text: str | bytes, config_file: Path | str) -> dict[str, Any]:
-    """The ``capa`` block from a configuration file's text.
+# Reads a file INHERIT names, given the path as written relative to the folder of the
+# file that names it; returns (a name for messages and gate checks, its bytes).
+InheritReader = Callable[[str, str], tuple[str, bytes]]
+MAX_INHERIT_DEPTH = 10
+
+
+@dataclass
+class ConfigDocument:
+    """A configuration as MkDocs reads it: INHERIT followed and deep-merged."""
+
+    document: dict[str, Any]
+    files: list[str]
+    """Every file read, the configuration first, then what it inherits, in order."""
+
+
+def read_config_document(text: str | bytes, config_file: Path | str,
+                         read: InheritReader | None = None) -> ConfigDocument:
+    """Parse a configuration and every file its ``INHERIT:`` chain names, merged as MkDocs
+    merges them (mergedeep: mappings deep-merged, lists and values replaced), so the
+    CLI, the gate and the build all judge with the settings the build will use.
+
+    ``read`` fetches an inherited file: from disk next to ``config_file`` by default; the
+    gate passes one that reads BASE's tree, so BASE's chain is read from BASE.
+    """
+    reader = read or _read_from_disk
+    names = [str(config_file)]
+    document = _parse(text, str(config_file))
+    chain = [document]
+    while isinstance(chain[-1], dict) and "INHERIT" in chain[-1]:
+        wanted = chain[-1].pop("INHERIT")
+        if not isinstance(wanted, str) or not wanted.strip():
+            raise ConfigError(f"{names[-1]}: INHERIT must name a configuration file")
+        name, raw = reader(names[-1], wanted)
+        if name in names:
+            raise ConfigError(f"{names[-1]}: INHERIT {wanted!r} leads back to {name}")
+        if len(names) > MAX_INHERIT_DEPTH:
+            raise ConfigError(f"{names[0]}: more than {MAX_INHERIT_DEPTH} INHERIT levels")
+        names.append(name)
+        chain.append(_parse(raw, name))
+    merged: dict[str, Any] = {}
+    for layer in reversed(chain):
+        if isinstance(layer, dict):
+            mergedeep.merge(merged, layer)
+    return ConfigDocument(merged, names)
+
+
+def _read_from_disk(parent: str, wanted: str) -> tuple[str, bytes]:
+    path = os.path.normpath(os.path.join(os.path.dirname(parent), wanted))
+    try:
+        return path, Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{parent}: INHERIT {wanted!r} cannot be read: "
+                          f"{exc.strerror or exc}") from None
+
+
+def _parse(text: str | bytes, name: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_MkdocsYamlLoader)  # noqa: S506 - safe subclass
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{name}: cannot be read as YAML: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - PyYAML raises ValueError, RecursionError...
+        raise ConfigError(f"{name}: cannot be read as YAML: {_reason(exc)}") from None
+
+
+def plugin_block_from_text(text: str | bytes, config_file: Path | str,
+                           read: InheritReader | None = None) -> dict[str, Any]:
+    """The ``capa`` block from a configuration file's text, INHERIT followed.
 
     `capa diff` judges a pull request by the base branch's settings, which exist only as a
     git blob, never as a file on disk; ``config_file`` only names it in messages.
     """
-    try:
-        document = yaml.load(text, Loader=_MkdocsYamlLoader)  # noqa: S506 - safe subclass
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{config_file}: cannot be read as YAML: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - PyYAML raises ValueError, RecursionError...
-        raise ConfigError(f"{config_file}: cannot be read as YAML: {_reason(exc)}") from None
+    return plugin_block(read_config_document(text, config_file, read).document, config_file)
+
+
+def plugin_block(document: Any, config_file: Path | str) -> dict[str, Any]:
+    """The ``capa`` entry of ``plugins:`` in either form MkDocs accepts (a list of names
+    and one-key mappings, or a mapping of name to settings); {} when bare or absent."""
     if not isinstance(document, dict):
         return {}
     plugins = document.get("plugins") or []
@@ -401,10 +468,10 @@ def read_repo_url(config_file: Path | None) -> str | None:
     if config_file is None:
         return None
     try:
-        document = yaml.load(config_file.read_bytes(), Loader=_MkdocsYamlLoader)  # noqa: S506
-    except Exception:  # noqa: BLE001 - an unreadable file has no repo_url
+        document = read_config_document(config_file.read_bytes(), config_file).document
+    except (OSError, ConfigError):  # an unreadable file has no repo_url
         return None
-    value = document.get("repo_url") if isinstance(document, dict) else None
+    value = document.get("repo_url")
     return value if isinstance(value, str) and value.strip() else None
 
 
