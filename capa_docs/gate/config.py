@@ -23,6 +23,7 @@ from ..contract.settings import (
     settings_from_mapping,
 )
 from ..git.tree import SYMLINK, DiffError, cat_blobs, git, tree_entries
+from .configs import tree_reader
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ def base_settings(root: Path, base: str, base_ref: str, config: str | None) -> S
     where = f"{base_ref}:{config}"
     if result.returncode != 0:
         raise DiffError(f"cannot read {where}: {result.stderr.decode().strip()}")
-    block = plugin_block_from_text(result.stdout, where)
+    # INHERIT is followed in BASE's tree, as MkDocs would follow it in BASE's checkout.
+    block = plugin_block_from_text(result.stdout, where, tree_reader(root, base, base_ref))
     return settings_from_mapping(block, root / posixpath.dirname(config), Path(where))
 
 

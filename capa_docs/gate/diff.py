@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..git.tree import DiffError, changed_paths, git, merge_base, resolve_commit
 from .config import gate_settings
+from .configs import read_side_config
 from .evidence import Blobs
 from .judgements.closed import untouched_evidence
 from .judgements.context import Judge
@@ -51,8 +52,10 @@ def diff_register(base_ref: str, head_ref: str | None, today: dt.date, *,
     judging = gate_settings(root, cwd, base, base_ref, config, changed)
     blobs = Blobs(root, fork, head)
     judge = Judge(judging.settings, cwd, root, changed, blobs)
-    gate_files(judge, root, base, head, judging)
-    gate_config(judge, root, fork, head, judging)
+    configs = (read_side_config(root, fork, judging.config),
+               read_side_config(root, head, judging.head_config))
+    gate_files(judge, root, base, head, judging, configs)
+    gate_config(judge, root, head, judging, configs)
 
     sides = read_sides(root, fork, base_ref, head, changed, judging, today, cwd)
     blobs.head_tree = sides.head.tree

@@ -109,17 +109,3 @@ def _evidence_paths(finding_rel: str, raw: bytes) -> list[str]:
     targets = (evidence_target(finding_rel, item.get("path"))
                for item in evidence_items(parse(raw)))
     return [target for target in targets if target]
-
-
-def read_head_file(root: Path, head: str | None, rel: str) -> bytes | None:
-    """One file as HEAD has it (None when absent, or a symlink in the working tree)."""
-    if head is None:
-        path = root / rel
-        if path.is_symlink():
-            return None
-        try:
-            return path.read_bytes()
-        except OSError:
-            return None
-    result = git(root, "cat-file", "blob", f"{head}:{rel}")
-    return result.stdout if result.returncode == 0 else None

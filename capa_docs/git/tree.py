@@ -295,3 +295,18 @@ def repository_root(folder: Path) -> Path:
     if result.returncode == 0 and result.stdout.strip():
         return Path(result.stdout.strip()).resolve()
     return folder.resolve()
+
+
+def read_file_at(root: Path, commit: str | None, rel: str) -> bytes | None:
+    """One file as ``commit`` has it, or as the working tree does (``commit`` None);
+    None when absent, or a symbolic link in the working tree (never followed)."""
+    if commit is None:
+        path = root / rel
+        if path.is_symlink():
+            return None
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
+    result = git(root, "cat-file", "blob", f"{commit}:{rel}")
+    return result.stdout if result.returncode == 0 else None

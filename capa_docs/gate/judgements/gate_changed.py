@@ -1,9 +1,11 @@
 """gate-changed: the change edits what judges it.
 
 Workflows, actions, CODEOWNERS, hook definitions, schemas, whatever decides what gets
-installed to run the gate, and the capa settings themselves: a change to any of them
-changes how this and later changes are judged, so the register's code owners review it
-first. Problems of this rule are shown before all others.
+installed to run the gate, the capa settings themselves (INHERIT chains included), git
+attributes that change what files check out as, MkDocs hooks and the scripts CI runs: a
+change to any of them changes how this and later changes are judged, or runs code where
+the register is judged and published, so the register's code owners review it first.
+Problems of this rule are shown before all others.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ...contract.settings import CONFIG_NAMES, ConfigError, plugin_block_from_text
-from ...git.tree import git
+from ...contract.settings import CONFIG_NAMES
+from ...git.tree import git, read_file_at
 from ..config import GateSettings
-from ..head_side import read_head_file
+from ..configs import SideConfig, ci_run_files
 from .context import Judge
 
 _GATE_PATHS = (".github/workflows/", ".github/actions/")
@@ -35,15 +37,21 @@ _INSTALL_PATTERN = re.compile(r"(?:requirements|constraints)[^/]*\.(?:txt|in)|py
 
 
 def gate_files(judge: Judge, root: Path, base: str, head: str | None,
-               judging: GateSettings) -> None:
+               judging: GateSettings, sides: tuple[SideConfig | None, SideConfig | None]
+               ) -> None:
     """gate-changed for each changed file that decides how changes are judged, in path
-    order (``head``: None for the working tree)."""
+    order (``head``: None for the working tree; ``sides``: BASE's and HEAD's
+    configuration, for the files they inherit and the hooks they run)."""
     changed = judge.changed
     capa_docs_repo = any(p.startswith("capa_docs/") for p in changed) and _is_capa_docs(
         root, (base, head))
     configs = {judging.config, judging.head_config}
+    named = _configured_files(sides)
+    ci_runs = ci_run_files(root, base)
     for path in sorted(changed):
-        reason = _gate_reason(path, capa_docs_repo)
+        reason = _gate_reason(path, capa_docs_repo) or named.get(path)
+        if reason is None and path in ci_runs:
+            reason = "a script the project's CI runs (named in a workflow step)"
         if reason is None and posixpath.basename(path) in CONFIG_NAMES and path not in configs:
             reason = ("another MkDocs configuration file (mkdocs and capa read the first of "
                       f"{', '.join(CONFIG_NAMES)} they find, so it can take over)")
@@ -53,10 +61,23 @@ def gate_files(judge: Judge, root: Path, base: str, head: str | None,
                          "judged; it needs review by the register's code owners")
 
 
-def gate_config(judge: Judge, root: Path, fork: str, head: str | None,
-                judging: GateSettings) -> None:
-    """gate-changed for the capa block of mkdocs.yml (other mkdocs edits are not the gate),
-    and for a configuration that moved: mkdocs would read another file from now on."""
+def _configured_files(sides: tuple[SideConfig | None, SideConfig | None]) -> dict[str, str]:
+    """Files either side's configuration inherits or runs as hooks, with the reason."""
+    named: dict[str, str] = {}
+    for side in sides:
+        for path in side.files[1:] if side else []:
+            named[path] = ("a file the MkDocs configuration inherits (INHERIT), which "
+                           "can change the capa settings and what the build runs")
+        for path in side.hooks if side else []:
+            named[path] = "a MkDocs hook: Python that runs in the publishing build"
+    return named
+
+
+def gate_config(judge: Judge, root: Path, head: str | None, judging: GateSettings,
+                sides: tuple[SideConfig | None, SideConfig | None]) -> None:
+    """gate-changed for the capa block (other mkdocs edits are not the gate) and the
+    hooks, as MkDocs reads them with INHERIT followed, and for a configuration that
+    moved: mkdocs would read another file from now on."""
     base_config, head_config = judging.config, judging.head_config
     if base_config != head_config:
         if base_config is None:
@@ -67,37 +88,38 @@ def gate_config(judge: Judge, root: Path, fork: str, head: str | None,
             what = f"moves the MkDocs configuration from {base_config} to {head_config}"
         shown = head_config or base_config
         assert shown is not None
-        new_raw = read_head_file(root, head, head_config) if head_config else None
+        new_raw = read_file_at(root, head, head_config) if head_config else None
         judge.report("gate-changed", shown, _capa_line(new_raw or b""),
                      f"this change {what}, so the capa settings (rule levels, SLAs, folders) "
                      "come from another file from now on; capa diff judged it with the base "
                      "branch's settings, and it needs review by the register's code owners")
         return
     rel = head_config or "mkdocs.yml"
-    if rel not in judge.changed:
+    old, new = sides
+    if not (set(old.files if old else []) | set(new.files if new else [])) & set(judge.changed):
         return
-    old = git(root, "cat-file", "blob", f"{fork}:{rel}")
-    new_raw = read_head_file(root, head, rel)
-
-    def block(raw: bytes | None) -> Any:
-        if raw is None:
-            return None
-        try:
-            return plugin_block_from_text(raw, rel)
-        except ConfigError as error:
-            return f"unreadable: {error}"
-
-    if block(old.stdout if old.returncode == 0 else None) != block(new_raw):
+    new_raw = read_file_at(root, head, rel)
+    if _block(old) != _block(new):
         judge.report("gate-changed", rel, _capa_line(new_raw or b""),
-                     "this change edits the capa settings in mkdocs.yml (rule levels, SLAs, "
-                     "folders); capa diff judged it with the base branch's settings, and it "
-                     "needs review by the register's code owners")
+                     "this change edits the capa settings (rule levels, SLAs, folders) in "
+                     "mkdocs.yml or a file it inherits; capa diff judged it with the base "
+                     "branch's settings, and it needs review by the register's code owners")
+    if (old.hooks if old else []) != (new.hooks if new else []):
+        judge.report("gate-changed", rel, 1,
+                     "this change edits the MkDocs hooks (`hooks:`, Python that runs in "
+                     "the publishing build); it needs review by the register's code owners")
+
+
+def _block(side: SideConfig | None) -> Any:
+    return side.block if side else None
 
 
 def _gate_reason(path: str, capa_docs_repo: bool) -> str | None:
     """Why a file decides how changes are judged, as a message names it; None if not."""
     if path.startswith(_GATE_PATHS):
         return "a GitHub Actions workflow or local action"
+    if path.startswith(".ci/"):
+        return "the project's CI script folder (.ci/), which CI runs before the gate"
     if path in _GATE_FILES:
         return _GATE_FILES[path]
     name = posixpath.basename(path)
@@ -105,6 +127,13 @@ def _gate_reason(path: str, capa_docs_repo: bool) -> str | None:
         return "a GitHub Action definition"
     if name == ".pre-commit-hooks.yaml":
         return "the pre-commit hook definitions"
+    if name == ".gitattributes":
+        return ("git attributes (an `eol`, `text` or `filter` line changes what files, "
+                "evidence included, check out as)")
+    if name == "conftest.py":
+        return "a pytest conftest.py, which runs in CI wherever pytest does"
+    if name in (".gitlab-ci.yml", ".gitlab-ci.yaml"):
+        return "the GitLab CI configuration"
     if name in _INSTALL_FILES or _INSTALL_PATTERN.fullmatch(name) or (
             "/requirements/" in f"/{path}" and name.endswith((".txt", ".in"))):
         return "what gets installed to run the gate (packaging, requirements or a lock file)"
