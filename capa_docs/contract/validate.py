@@ -43,6 +43,16 @@ class Validation:
         return sum(1 for p in self.problems if p.level == level)
 
 
+NOT_FINDINGS = ("readme.md", "index.md")
+"""Markdown a register folder may hold that is not a finding, whatever its case: a
+folder's README (the forge shows it) and index page (MkDocs publishes either as the
+folder's page). They are skipped with a note, never judged."""
+
+
+def is_finding_name(name: str) -> bool:
+    return name.endswith(".md") and name.lower() not in NOT_FINDINGS
+
+
 def discover(settings: Settings, paths: list[Path] | None = None) -> list[Path]:
     """Finding files: Markdown under the given paths (default the register), not evidence.
 
@@ -50,6 +60,11 @@ def discover(settings: Settings, paths: list[Path] | None = None) -> list[Path]:
     command line keeps its own name (only its folder is resolved), so a symlinked finding
     reaches `check_file` as the link it is, and is refused there.
     """
+    return [f for f in _markdown(settings, paths) if is_finding_name(f.name)]
+
+
+def _markdown(settings: Settings, paths: list[Path] | None) -> list[Path]:
+    """Every Markdown file under the paths (or named), outside the evidence folder."""
     roots = paths or [settings.register_dir]
     evidence = str(settings.evidence_dir)
     found: set[str] = set()
@@ -209,7 +224,10 @@ def validate(settings: Settings, repo_root: Path, today: dt.date,
     """
     cwd = (cwd or Path.cwd()).resolve()
     ctx = Context(settings, today, repo_root, history)
-    files = discover(settings, paths)
+    markdown = _markdown(settings, paths)
+    files = [f for f in markdown if is_finding_name(f.name)]
+    notes = [*notes, *(f"{display_path(f, cwd)}: skipped, a folder's {f.name} is not a "
+                       "finding" for f in markdown if not is_finding_name(f.name))]
     results = _check_all(files, ctx, cwd, workers or os.cpu_count() or 1, keep_findings)
     findings = [f for f, _ in results if f is not None]
     problems = [p for _, found in results for p in found]

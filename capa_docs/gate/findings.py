@@ -12,11 +12,12 @@ import posixpath
 from typing import Any
 
 from ..contract.frontmatter import LoadError, decode, load_text
+from ..contract.validate import is_finding_name
 
 
 def finding_path(path: str, register: str, evidence: str) -> bool:
     """The same choice `validate.discover` makes, on repository-relative POSIX paths."""
-    if not path.endswith(".md"):
+    if not is_finding_name(posixpath.basename(path)):
         return False
     if register:
         if not path.startswith(register + "/"):

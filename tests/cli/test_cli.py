@@ -457,3 +457,19 @@ def test_run_capa_fails_a_test_on_a_crash(repo: Path, monkeypatch: pytest.Monkey
     with pytest.raises(AssertionError, match="crashed"):
         helpers.run_capa("validate", "--today", TODAY, cwd=repo)
     assert helpers.run_capa("validate", "--today", TODAY, cwd=repo, crash=True).returncode == 70
+
+
+@pytest.mark.parametrize("name", ["README.md", "readme.md", "index.md"])
+def test_a_register_readme_is_skipped_with_a_note(repo: Path, name: str) -> None:
+    """A folder's README or index page is not a finding, walked to or named (as the
+    pre-commit hook names every staged Markdown file of the register)."""
+    (repo / "register" / "2026" / name).write_text("# Our register\n\nHow we use it.\n")
+    for args in ((), (f"register/2026/{name}", "register/2026/CAPA-2026-004.md")):
+        result = run_capa("validate", "--today", TODAY, *args, cwd=repo)
+        assert result.returncode == 0, result.stdout
+        assert "front-matter" not in result.stdout
+        assert f"capa: note: register/2026/{name}: skipped, a folder's {name} is not a " \
+               "finding" in result.stderr
+    (repo / "register" / "2026" / "NOTES.md").write_text("# Not skipped\n")
+    other = run_capa("validate", "--today", TODAY, cwd=repo)
+    assert other.returncode == 1 and "NOTES.md:1: error front-matter" in other.stdout

@@ -639,3 +639,11 @@ def test_closed_finding_renamed_names_the_id_as_the_edit(repo: Path) -> None:
     edited = next(p for p in problems if p["rule"] == "closed-edited")
     assert edited["message"].startswith("CAPA-2026-004 was closed on the base branch and is "
                                         "edited here (id)")
+
+
+def test_a_register_readme_is_not_a_finding_to_the_gate(repo: Path) -> None:
+    (repo / "register" / "README.md").write_text("# The register\n")
+    (repo / "register" / "2026" / "index.md").write_text("# 2026\n")
+    assert diff_json(repo) == (0, [])
+    commit_all(repo, "Notes")
+    assert diff_json(repo, "pr") == (0, [])
