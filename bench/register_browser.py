@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from validate import generate  # noqa: E402  (the generator of bench/validate.py)
 
 from capa_docs.contract.settings import Settings  # noqa: E402
-from capa_docs.site.render import REGISTER, asset_bytes, build_site  # noqa: E402
+from capa_docs.site.render import asset_bytes, build_site  # noqa: E402
+from capa_docs.site.urls import REGISTER  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
