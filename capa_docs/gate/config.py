@@ -17,13 +17,14 @@ from pathlib import Path
 
 from ..contract.settings import (
     CONFIG_NAMES,
+    ConfigError,
     Settings,
     find_config_file,
     plugin_block_from_text,
     settings_from_mapping,
 )
 from ..git.tree import SYMLINK, DiffError, cat_blobs, git, tree_entries
-from .configs import tree_reader
+from .configs import SideConfig, tree_reader
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,33 @@ def gate_settings(root: Path, cwd: Path, base: str, base_ref: str, config: Path 
     register = _setting_folder(root, config_rel, settings.register, "register")
     evidence = _setting_folder(root, config_rel, settings.evidence, "evidence")
     return GateSettings(settings, config_rel, head_config, register, evidence)
+
+
+def head_folders(root: Path, judging: GateSettings, head: SideConfig | None
+                 ) -> GateSettings:
+    """BASE's settings with the register and evidence folders HEAD's configuration names.
+
+    Rules, levels and SLAs stay BASE's; only where the findings are comes from HEAD, so
+    a change that points `register:` at an edited copy has that copy judged, finding by
+    finding, against BASE's register. HEAD's folders as unreadable or outside the
+    repository leave BASE's in place (gate-changed reports the edit either way).
+    """
+    if head is None or not isinstance(head.block, dict) or judging.head_config is None:
+        return judging
+    try:
+        settings = settings_from_mapping(head.block, root / posixpath.dirname(
+            judging.head_config), Path(judging.head_config))
+        register = _setting_folder(root, judging.head_config, settings.register, "register")
+        evidence = _setting_folder(root, judging.head_config, settings.evidence, "evidence")
+    except (ConfigError, DiffError):
+        return judging
+    if (register, evidence) == (judging.register, judging.evidence):
+        return judging
+    base_dir = judging.settings.base_dir  # BASE's settings keep their own starting folder
+    moved = dataclasses.replace(judging.settings,
+                                register=os.path.relpath(root / register, base_dir),
+                                evidence=os.path.relpath(root / evidence, base_dir))
+    return dataclasses.replace(judging, settings=moved, register=register, evidence=evidence)
 
 
 def _config_rel(root: Path, cwd: Path, config: Path | None) -> str | None:

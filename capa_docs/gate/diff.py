@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 
 from ..git.tree import DiffError, changed_paths, git, merge_base, resolve_commit
-from .config import gate_settings
+from .config import gate_settings, head_folders
 from .configs import read_side_config
 from .evidence import Blobs
 from .judgements.closed import untouched_evidence
@@ -30,7 +30,7 @@ from .judgements.context import Judge
 from .judgements.gate_changed import gate_config, gate_files
 from .pairs import judge_pairs
 from .result import Change, DiffResult
-from .sides import Sides, read_sides
+from .sides import Sides, read_sides, register_moves
 
 __all__ = ["Change", "DiffResult", "diff_register"]
 
@@ -57,7 +57,10 @@ def diff_register(base_ref: str, head_ref: str | None, today: dt.date, *,
     gate_files(judge, root, base, head, judging, configs)
     gate_config(judge, root, head, judging, configs)
 
-    sides = read_sides(root, fork, base_ref, head, changed, judging, today, cwd)
+    head_judging = head_folders(root, judging, configs[1])
+    judge.changed = register_moves(root, fork, changed, judging, head_judging)
+    sides = read_sides(root, fork, base_ref, head, judge.changed, judging, today, cwd,
+                       head_judging)
     blobs.head_tree = sides.head.tree
     judge.problems.extend(sides.problems)
     judge_pairs(judge, sides)

@@ -41,22 +41,49 @@ class Sides:
     """HEAD's problems: finding files refused as symbolic links, then validation's."""
 
 
+def register_moves(root: Path, fork: str, changed: dict[str, str], base: GateSettings,
+                   head: GateSettings) -> dict[str, str]:
+    """The change as the register sees it when HEAD's settings move the register or
+    evidence folder: a finding only BASE's folders hold is gone (D), one only HEAD's hold
+    is new (A), so pairing by ID judges every finding of the new folder against BASE's,
+    and one missing from it is a deletion. Other paths keep their own status."""
+    if (base.register, base.evidence) == (head.register, head.evidence):
+        return changed
+    at_fork = ls_tree(root, fork)
+    on_head = {p for p in at_fork if changed.get(p) != "D"}
+    on_head.update(p for p, s in changed.items() if s in ("A", "M"))
+    old = {p for p in at_fork if finding_path(p, base.register, base.evidence)}
+    new = {p for p in on_head if finding_path(p, head.register, head.evidence)}
+    moved = dict(changed)
+    for path in old - new:
+        moved[path] = "D"
+    for path in new - old:
+        moved[path] = "A"
+    return moved
+
+
 def read_sides(root: Path, fork: str, base_ref: str, head: str | None,
                changed: dict[str, str], judging: GateSettings, today: dt.date,
-               cwd: Path) -> Sides:
-    """Read BASE (the merge base ``fork``) and HEAD (a commit, or None: the working tree)."""
+               cwd: Path, head_judging: GateSettings | None = None) -> Sides:
+    """Read BASE (the merge base ``fork``) and HEAD (a commit, or None: the working tree).
+
+    ``head_judging``: BASE's settings with the folders HEAD's settings name, when they
+    differ (see ``register_moves``); HEAD's findings are found and validated there.
+    """
     register, evidence = judging.register, judging.evidence
+    on_head = head_judging or judging
     base_tree = ls_tree(root, fork, register)
     if register and not base_tree:
         check_register_exists(root, fork, base_ref, judging)
-    findings = {p: s for p, s in changed.items() if finding_path(p, register, evidence)}
-    old_paths = [p for p, s in findings.items() if s in ("M", "D")]
-    new_paths = [p for p, s in findings.items() if s in ("A", "M")]
+    old_paths = [p for p, s in changed.items()
+                 if s in ("M", "D") and finding_path(p, register, evidence)]
+    new_paths = [p for p, s in changed.items()
+                 if s in ("A", "M") and finding_path(p, on_head.register, on_head.evidence)]
     old_side = read_base(root, base_tree, old_paths)
     evidence_hits = evidence_touched(root, fork, base_tree, changed, register, evidence,
                                      set(old_paths) | set(new_paths))
     check = sorted(set(new_paths) | set(evidence_hits))
-    head_side = validate_head(root, head, judging, check, today, cwd)
+    head_side = validate_head(root, head, on_head, check, today, cwd)
     links = [Problem(
         display_path(root / path, cwd), 1, "front-matter", ERROR,
         f"this finding file is a symbolic link (to {target}); a finding must be a "

@@ -475,8 +475,11 @@ def test_register_folder_comes_from_base(tmp_path: Path) -> None:
     (repo / "records" / "2026" / "CAPA-2026-005.md").unlink()
     code, problems = diff_json(repo)
     assert code == 1
+    # The rules stay BASE's; the register HEAD names (empty) is judged against BASE's by
+    # ID, so pointing `register:` elsewhere deletes every finding it leaves behind.
     assert [(p["path"], p["rule"]) for p in problems] == [
-        ("mkdocs.yml", "gate-changed"), ("records/2026/CAPA-2026-005.md", "finding-deleted")]
+        ("mkdocs.yml", "gate-changed"), ("records/2026/CAPA-2026-004.md", "finding-deleted"),
+        ("records/2026/CAPA-2026-005.md", "finding-deleted")]
 
 
 def test_missing_config_file_is_a_usage_error(repo: Path) -> None:

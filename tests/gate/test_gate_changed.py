@@ -125,3 +125,39 @@ def test_a_script_a_workflow_runs_is_flagged(repo: Path) -> None:  # noqa: F811
     assert [(p["path"], p["rule"]) for p in problems] == [
         ("Makefile", "gate-changed"), ("scripts/check.sh", "gate-changed")]
     assert "CI runs" in problems[1]["message"]
+
+
+def _move_register(repo: Path) -> None:
+    """Point the settings at findings/, a copy of register/ (evidence included)."""
+    import shutil
+
+    shutil.copytree(repo / "register", repo / "findings")
+    (repo / "mkdocs.yml").write_text("site_name: R\nplugins:\n  - capa:\n"
+                                     "      register: findings\n"
+                                     "      evidence: findings/evidence\n")
+
+
+def test_a_moved_register_is_judged_finding_by_finding(repo: Path) -> None:  # noqa: F811
+    _move_register(repo)
+    code, problems = diff_json(repo)
+    assert code == 0 and [p["rule"] for p in problems] == ["gate-changed"]
+    copy = repo / "findings" / "2026"
+    write_finding(repo / "findings", finding(title="Rewritten after closure"))  # closed 004
+    (copy / "CAPA-2026-005.md").unlink()  # the open one dropped from the new register
+    code, problems = diff_json(repo)
+    found = sorted((p["path"], p["rule"]) for p in problems)
+    assert code == 1
+    assert ("findings/2026/CAPA-2026-004.md", "closed-edited") in found
+    assert ("register/2026/CAPA-2026-005.md", "finding-deleted") in found
+    assert ("mkdocs.yml", "gate-changed") in found
+
+
+def test_a_moved_register_keeps_base_rules_and_sees_backdating(repo: Path) -> None:  # noqa: F811
+    _move_register(repo)
+    write_finding(repo / "findings", finding(id="CAPA-2026-005", status="open", closure=None,
+                                             root_cause=None, extent=None, correction=None,
+                                             raised="2025-01-01", severity="observation",
+                                             corrective_actions=None))
+    code, problems = diff_json(repo)
+    rules_found = {p["rule"] for p in problems}
+    assert code == 1 and {"raised-changed", "severity-lowered"} <= rules_found
