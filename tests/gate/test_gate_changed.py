@@ -52,15 +52,15 @@ def test_ordinary_files_are_not_flagged(repo: Path) -> None:  # noqa: F811
     assert diff_json(repo) == (0, [])
 
 
-def _on_main(repo: Path, files: dict[str, str]) -> None:  # noqa: F811
+def _on_main(root: Path, files: dict[str, str]) -> None:
     """Commit files on main and bring the pull request branch up to it."""
-    git(repo, "checkout", "-q", "main")
+    git(root, "checkout", "-q", "main")
     for name, text in files.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(text)
-    commit_all(repo, "Settings on main")
-    git(repo, "checkout", "-q", "pr")
-    git(repo, "merge", "-q", "--ff-only", "main")
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    commit_all(root, "Settings on main")
+    git(root, "checkout", "-q", "pr")
+    git(root, "merge", "-q", "--ff-only", "main")
 
 
 def test_base_settings_follow_inherit_in_base_tree(repo: Path) -> None:  # noqa: F811
@@ -127,12 +127,12 @@ def test_a_script_a_workflow_runs_is_flagged(repo: Path) -> None:  # noqa: F811
     assert "CI runs" in problems[1]["message"]
 
 
-def _move_register(repo: Path) -> None:
+def _move_register(root: Path) -> None:
     """Point the settings at findings/, a copy of register/ (evidence included)."""
     import shutil
 
-    shutil.copytree(repo / "register", repo / "findings")
-    (repo / "mkdocs.yml").write_text("site_name: R\nplugins:\n  - capa:\n"
+    shutil.copytree(root / "register", root / "findings")
+    (root / "mkdocs.yml").write_text("site_name: R\nplugins:\n  - capa:\n"
                                      "      register: findings\n"
                                      "      evidence: findings/evidence\n")
 
