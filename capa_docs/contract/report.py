@@ -1,17 +1,22 @@
-"""Problems as text for people, JSON for tools, and annotations for GitHub Actions."""
+"""Problems as text for people, JSON for tools, annotations for GitHub Actions, and the
+reports CI services read: SARIF 2.1.0 (GitHub code scanning) and GitLab Code Quality."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+from urllib.parse import quote
 
+from .. import __version__
 from .model import ERROR, WARNING, Problem
+from .rules import DIFF_RULES, RULES
 
-FORMATS = ("text", "json", "github")
+FORMATS = ("text", "json", "github", "sarif", "gitlab")
 
 
 def summary_line(files: int, problems: Sequence[Problem]) -> str:
@@ -119,4 +124,111 @@ def append_step_summary(path: str | None, text: str) -> None:
             handle.write(text)
 
 
-WRITERS = {"text": write_text, "json": write_json, "github": write_github}
+def fingerprints(problems: Sequence[Problem]) -> Iterator[str]:
+    """A fingerprint per problem that stays the same from run to run while the problem does.
+
+    It hashes the rule, the file and the message, not the line, so an edit above a problem
+    does not make it look fixed and raised again; the same problem twice in one file is
+    told apart by its place among its twins, in the order the problems were found.
+    """
+    seen: dict[tuple[str, str, str], int] = {}
+    for problem in problems:
+        key = (problem.rule, problem.path, problem.message)
+        twin = seen[key] = seen.get(key, -1) + 1
+        text = "\0".join((*key, str(twin)))
+        yield hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _uri(path: str) -> str:
+    """A problem's path as a SARIF URI reference, relative to where capa ran."""
+    return quote(path.replace("\\", "/"), safe="/")
+
+
+SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
+                "sarif-schema-2.1.0.json")
+
+
+def _sarif_rules(problems: Sequence[Problem]) -> list[dict[str, Any]]:
+    """Every rule of the contract and the gate with its help text, then any other rule a
+    problem names, so a result's ruleIndex always finds its rule."""
+    known = {**RULES, **DIFF_RULES}
+    names = list(known) + sorted({p.rule for p in problems} - set(known))
+    rules = []
+    for name in names:
+        rule = known.get(name)
+        text = rule.summary if rule else f"capa-docs rule {name}."
+        level = rule.level if rule else ERROR
+        rules.append({
+            "id": name,
+            "shortDescription": {"text": text},
+            "fullDescription": {"text": text},
+            "help": {"text": f"{name} ({level} by default): {text} Each result's message "
+                             "names the field and how to fix it.",
+                     "markdown": f"`{name}` ({level} by default): {text} Each result's "
+                                 "message names the field and how to fix it."},
+            "defaultConfiguration": {"level": "error" if level == ERROR else "warning"},
+        })
+    return rules
+
+
+def write_sarif(out: TextIO, files: int, problems: Sequence[Problem],
+                notes: Sequence[str] = ()) -> None:
+    """One SARIF 2.1.0 run: a rule per contract rule, a result per problem at its file and
+    line (relative to where capa ran: run it at the repository root), notes as tool
+    notifications. GitHub code scanning reads it (github/codeql-action/upload-sarif)."""
+    rules = _sarif_rules(problems)
+    index = {rule["id"]: i for i, rule in enumerate(rules)}
+    results = [{
+        "ruleId": problem.rule,
+        "ruleIndex": index[problem.rule],
+        "level": "error" if problem.level == ERROR else "warning",
+        "message": {"text": problem.message},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": _uri(problem.path), "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": max(problem.line, 1)},
+        }}],
+        "partialFingerprints": {"capaProblem/v1": fingerprint},
+    } for problem, fingerprint in zip(problems, fingerprints(problems), strict=True)]
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "capa-docs", "version": __version__,
+                            "semanticVersion": __version__, "rules": rules}},
+        "originalUriBaseIds": {"%SRCROOT%": {"description": {
+            "text": "The folder capa ran in: the repository root in CI."}}},
+        "invocations": [{
+            "executionSuccessful": True,
+            "toolExecutionNotifications": [{"level": "note", "message": {"text": note}}
+                                           for note in notes],
+        }],
+        "results": results,
+        "properties": {"findings": files},
+    }
+    document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    json.dump(document, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+# GitLab's scale is info, minor, major, critical, blocker; an error fails the gate, a
+# warning does not, and neither says more about impact than that.
+_GITLAB_SEVERITY = {ERROR: "major", WARNING: "minor"}
+
+
+def write_gitlab(out: TextIO, files: int, problems: Sequence[Problem],
+                 notes: Sequence[str] = ()) -> None:
+    """A GitLab Code Quality report (`artifacts: reports: codequality:`): one issue per
+    problem, with a fingerprint GitLab uses to tell new problems from fixed ones between
+    the merge request and its target branch. Notes go to stderr, as with text."""
+    issues = [{
+        "description": problem.message,
+        "check_name": problem.rule,
+        "fingerprint": fingerprint,
+        "severity": _GITLAB_SEVERITY.get(problem.level, "info"),
+        "location": {"path": problem.path, "lines": {"begin": max(problem.line, 1)}},
+    } for problem, fingerprint in zip(problems, fingerprints(problems), strict=True)]
+    for note in notes:
+        sys.stderr.write(f"capa: note: {terminal_safe(note)}\n")
+    json.dump(issues, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+WRITERS = {"text": write_text, "json": write_json, "github": write_github,
+           "sarif": write_sarif, "gitlab": write_gitlab}
