@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from .evidence import OK, OUTSIDE, Resolved, resolve_evidence, sha256_of
+from .evidence import OK, OUTSIDE, EvidenceResolver, Resolved, sha256_of
 from .model import ERROR, WARNING, Finding, KeyPath, as_date
 
 RuleOutput = Iterator[tuple[KeyPath, str]]
@@ -49,18 +49,21 @@ class Context:
     _resolved: dict[tuple[Path, str], Resolved] = field(default_factory=dict, repr=False)
     repo_root_text: str = field(init=False, repr=False)
     """The resolved repository root with a trailing separator, for prefix tests."""
+    _resolver: EvidenceResolver = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.repo_root = self.repo_root.resolve()
         text = str(self.repo_root)
         self.repo_root_text = text if text.endswith(os.sep) else text + os.sep
+        self._resolver = EvidenceResolver(self.repo_root)
 
     def resolve(self, f: Finding, written: str) -> Resolved:
         """Resolve an evidence path once, however many rules ask about it."""
         key = (f.path, written)
-        if key not in self._resolved:
-            self._resolved[key] = resolve_evidence(f.path, written, self.repo_root)
-        return self._resolved[key]
+        resolved = self._resolved.get(key)
+        if resolved is None:
+            resolved = self._resolved[key] = self._resolver.resolve(f.path, written)
+        return resolved
 
 
 @dataclass(frozen=True)
