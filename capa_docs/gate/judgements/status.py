@@ -6,6 +6,8 @@ reviewer, and a closure with its evidence.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..evidence import evidence_items, evidence_line
 from .context import Judge, Pair
 
@@ -25,6 +27,12 @@ def status_changed(judge: Judge, pair: Pair) -> None:
         judge.change("status", fid, rel, str(before), str(after))
         if after == "closed":
             items = evidence_items(data)
-            judge.change("closed", fid, rel, "", str((data.get("closure") or {})
-                                                     .get("closed", "")),
+            judge.change("closed", fid, rel, "", _closed_on(data),
                          [evidence_line(item) for item in items])
+
+
+def _closed_on(data: dict[str, Any]) -> str:
+    """``closure.closed`` as the summary shows it; blank when ``closure`` is not a mapping
+    (HEAD's validation reports that under `schema`)."""
+    closure = data.get("closure")
+    return str(closure.get("closed", "")) if isinstance(closure, dict) else ""

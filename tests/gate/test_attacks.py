@@ -1,0 +1,98 @@
+"""Issue 11, "the gate, attacked": changes an attacker with write access to a branch made
+pass `capa diff main HEAD`, each on a real repository built from a small register of the
+test's own, and the legitimate changes next to them that must still pass.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..helpers import (
+    CLOSED_MINOR,
+    TODAY,
+    commit_all,
+    finding,
+    git,
+    init_repo,
+    problems_json,
+    run_capa,
+    write_evidence,
+    write_finding,
+)
+
+IN_PROGRESS: dict[str, Any] = {
+    "id": "CAPA-2026-005", "status": "in-progress", "closure": None, "raised": "2026-10-01",
+    "title": "Leavers keep access for weeks",
+    "correction": {"action": "Removed the three accounts.", "completed": "2026-10-20"},
+    "corrective_actions": [
+        {"action": "Add the access review to the leavers checklist.", "owner": "Jane Smith",
+         "due": "2026-12-15"},
+        {"action": "Automate the account removal from the HR feed.", "owner": "Jane Smith",
+         "due": "2026-12-31"},
+        {"action": "Train line managers on the leavers process.", "owner": "C. Trainer",
+         "due": "2026-12-20"},
+    ],
+}
+
+
+def in_progress(**changes: Any) -> dict[str, Any]:
+    """A valid in-progress minor finding with three open corrective actions."""
+    return finding(**{**IN_PROGRESS, **changes})
+
+
+def closed_from(data: dict[str, Any], **closure: Any) -> dict[str, Any]:
+    """``data`` closed properly: every action completed, evidence and an effective review."""
+    done = copy.deepcopy(data)
+    done["status"] = "closed"
+    for action in done.get("corrective_actions") or []:
+        action["completed"] = "2026-11-10"
+    done["closure"] = {"closed": "2026-11-20",
+                       "evidence": [{"url": "https://intranet.example.com/leavers"}],
+                       "effectiveness": copy.deepcopy(CLOSED_MINOR["closure"]["effectiveness"]),
+                       **closure}
+    return done
+
+
+def make_repo(tmp_path: Path, *findings: dict[str, Any]) -> Path:
+    """A base branch `main` holding ``findings`` (and CAPA-2026-004's pinned evidence file),
+    with a branch `pr` checked out on it."""
+    root = init_repo(tmp_path / "repo")
+    write_evidence(root / "register", "CAPA-2026-004")
+    for data in findings:
+        write_finding(root / "register", data)
+    commit_all(root, "Base register", "2026-11-01")
+    git(root, "checkout", "-q", "-b", "pr")
+    return root
+
+
+def diff_json(root: Path, *args: str) -> tuple[int, list[dict[str, Any]]]:
+    result = run_capa("diff", "main", *args, "--today", TODAY, "--format", "json", cwd=root)
+    assert result.returncode in (0, 1), result.stderr
+    return result.returncode, problems_json(result)
+
+
+def found(problems: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return sorted((p["rule"], p["level"]) for p in problems)
+
+
+# --- D. closure written as a list or a string --------------------------------------------
+
+@pytest.mark.parametrize("closure", [["closed", "2026-11-20"], "closed on 2026-11-20"])
+@pytest.mark.parametrize("base", ["in-progress", "closed"])
+def test_closure_that_is_not_a_mapping_gets_the_schema_message(
+        tmp_path: Path, closure: Any, base: str) -> None:
+    root = make_repo(tmp_path, in_progress() if base == "in-progress" else finding())
+    data = closed_from(in_progress()) if base == "in-progress" else finding()
+    data["closure"] = closure
+    write_finding(root / "register", data)
+    for head in ((), ("pr",)):
+        if head:
+            commit_all(root, "Close with a malformed closure")
+        code, problems = diff_json(root, *head)
+        schema = [p for p in problems if p["rule"] == "schema"]
+        assert code == 1 and len(schema) == 1
+        assert schema[0]["message"].startswith("`closure` must be an object")
