@@ -116,6 +116,7 @@ DIFF_RULES: dict[str, Rule] = {
         Rule("reopened", WARNING, "A closed finding was reopened."),
         Rule("due-extended", WARNING, "A corrective action's due date moved later."),
         Rule("severity-lowered", WARNING, "A finding's severity was lowered."),
+        Rule("source-changed", WARNING, "A finding's `source` (where it came from) changed."),
     )
 }
 

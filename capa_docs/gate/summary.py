@@ -28,6 +28,8 @@ _SECTIONS: tuple[tuple[str, str, Sequence[str], _Row], ...] = (
      lambda c: (c.finding_id, ", ".join(c.detail), f"{c.before} → {c.after}")),
     ("Severity lowered", "lowered", ("ID", "Severity"),
      lambda c: (c.finding_id, f"{c.before} → {c.after}")),
+    ("Source changed", "source", ("ID", "Source"),
+     lambda c: (c.finding_id, f"{c.before} → {c.after}")),
     ("Reopened", "reopened", ("ID", "Status"),
      lambda c: (c.finding_id, f"{c.before} → {c.after}")),
     ("Renamed", "renamed", ("ID", "Was"), lambda c: (c.after, c.before)),

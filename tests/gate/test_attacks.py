@@ -96,3 +96,18 @@ def test_closure_that_is_not_a_mapping_gets_the_schema_message(
         schema = [p for p in problems if p["rule"] == "schema"]
         assert code == 1 and len(schema) == 1
         assert schema[0]["message"].startswith("`closure` must be an object")
+
+
+# --- D. source --------------------------------------------------------------------------
+
+def test_source_changed_is_a_warning_like_severity_lowered(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, in_progress(source="certification-audit"))
+    write_finding(root / "register", in_progress(source="self-identified"))
+    code, problems = diff_json(root)
+    assert code == 0 and found(problems) == [("source-changed", "warning")]
+    assert "from certification-audit to self-identified" in problems[0]["message"]
+    assert problems[0]["line"] == 6
+    assert run_capa("diff", "main", "--strict", "--today", TODAY, cwd=root).returncode == 1
+    summary = run_capa("diff", "main", "--format", "markdown", "--today", TODAY, cwd=root)
+    assert "### Source changed (1)" in summary.stdout
+    assert "| CAPA-2026-005 | certification-audit → self-identified |" in summary.stdout

@@ -21,7 +21,7 @@ from ..findings import finding_id
 from .closed import closed_edited, closed_evidence
 from .context import Judge, Pair
 from .dates import due_extended
-from .identity import id_changed, raised_changed, successor_unreadable
+from .identity import id_changed, raised_changed, source_changed, successor_unreadable
 from .severity import severity_lowered
 from .status import status_changed
 
@@ -32,6 +32,7 @@ PAIR_JUDGEMENTS: tuple[Callable[[Judge, Pair], None], ...] = (
     closed_edited,
     closed_evidence,
     severity_lowered,
+    source_changed,
     due_extended,
 )
 

@@ -1,7 +1,9 @@
-"""Deletion and rename: a finding's file, its ID, and who raised it when are permanent.
+"""Deletion and rename: a finding's file, its ID, and who raised it when, from what
+source, are permanent.
 
 Other records cite a finding by its ID, and an audit trail that can lose a finding, or
-change when it was raised, is no trail.
+change when it was raised, is no trail. Where it came from decides who must see it closed
+(a certification body's finding goes back to that body), so a changed `source` is shown.
 """
 
 from __future__ import annotations
@@ -60,3 +62,15 @@ def raised_changed(judge: Judge, pair: Pair) -> None:
                      f"`{key}` changed from {before!r} to {after!r}; "
                      "when and by whom a finding was raised is part of the record: "
                      "restore it")
+
+
+def source_changed(judge: Judge, pair: Pair) -> None:
+    """source-changed: ``source`` differs from BASE (an audit finding made self-identified,
+    say, so that no auditor follows it up)."""
+    before, after = pair.old_data.get("source"), pair.data.get("source")
+    if before != after:
+        judge.at("source-changed", pair.new, pair.rel, ("source",),
+                 f"`source` changed from {before} to {after}; where a finding came from "
+                 "decides who must see it closed: the reviewer should confirm the reason is "
+                 "recorded in the narrative")
+        judge.change("source", pair.fid, pair.rel, str(before), str(after))
