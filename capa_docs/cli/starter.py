@@ -1,0 +1,153 @@
+"""The files of a new register repository, for ``capa init``.
+
+Each file is package data under ``templates/`` with ``@NAME@`` placeholders, a form no
+file here uses otherwise (GitHub's ``${{ }}``, the shell's ``$VAR`` and GitLab's
+variables stay as written). ``starter_files`` fills them in, a pure function;
+``write_starter`` writes the files that are not there yet and never replaces one unless
+told to, so running ``capa init`` again changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import __version__
+from ..contract.settings import CONFIG_NAMES, DEFAULT_SHALLOW_CAUSES, ConfigError
+
+TEMPLATES = Path(__file__).parent / "templates"
+CI_CHOICES = ("github", "gitlab", "none")
+DEFAULT_NAME = "ISMS corrective actions"
+_PLACEHOLDER = re.compile(r"@([A-Z][A-Z_]*)@")
+
+# Where each file goes, and the template it comes from (None: an empty file, which keeps
+# its folder in git).
+COMMON_FILES: tuple[tuple[str, str | None], ...] = (
+    ("mkdocs.yml", "mkdocs.yml"),
+    ("docs/about.md", "about.md"),
+    ("register/evidence/.gitkeep", None),
+    (".gitignore", "gitignore"),
+    ("README.md", "README.md"),
+    ("CODEOWNERS", "CODEOWNERS"),
+    (".pre-commit-config.yaml", "pre-commit-config.yaml"),
+    ("requirements.txt", "requirements.txt"),
+)
+CI_FILES: dict[str, tuple[tuple[str, str], ...]] = {
+    "github": ((".github/workflows/register-gate.yml", "github-gate.yml"),
+               (".github/workflows/register-site.yml", "github-publish.yml")),
+    "gitlab": ((".gitlab-ci.yml", "gitlab-ci.yml"),),
+    "none": (),
+}
+
+
+def default_install() -> str:
+    """The capa-docs that writes the files is the one CI installs, until a reviewed
+    change says otherwise: a register does not break when capa-docs releases."""
+    return f"capa-docs=={__version__}"
+
+
+@dataclass(frozen=True)
+class StarterFile:
+    path: str
+    """Relative to the repository, with forward slashes."""
+    content: str
+
+
+def starter_files(name: str, ci: str, install: str) -> list[StarterFile]:
+    """Every file of a new register repository, rendered for this name, CI and install."""
+    _one_line(name, "--name")
+    _one_line(install, "--install")
+    if ci not in CI_CHOICES:
+        raise ConfigError(f"--ci must be one of {', '.join(CI_CHOICES)}")
+    values = {
+        "VERSION": __version__,
+        "SITE_NAME_YAML": _yaml_text(name),
+        "SITE_NAME_MD": name,
+        "INSTALL": install,
+        "INSTALL_YAML": _yaml_text(install),
+        "SHALLOW_CAUSES": "\n".join(f"        - {_yaml_text(cause)}"
+                                    for cause in DEFAULT_SHALLOW_CAUSES),
+        "CI_README": render(f"readme-ci-{ci}.md", {}).rstrip("\n"),
+    }
+    return [StarterFile(path, render(template, values) if template else "")
+            for path, template in (*COMMON_FILES, *CI_FILES[ci])]
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """A template with its placeholders filled; an unknown one is a bug, not a blank."""
+    text = (TEMPLATES / template).read_text(encoding="utf-8")
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+
+
+def _yaml_text(text: str) -> str:
+    """A YAML double-quoted scalar: a JSON string is one, with everything escaped."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _one_line(value: str, option: str) -> None:
+    hidden = [ch for ch in value if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")]
+    if not value.strip() or hidden:
+        raise ConfigError(f"{option} must be one non-empty line of visible text")
+
+
+@dataclass
+class Outcome:
+    """What ``write_starter`` did with each file, by path."""
+
+    written: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(path, why it was left as it is)."""
+
+
+def write_starter(root: Path, files: Sequence[StarterFile], force: bool) -> Outcome:
+    """Write each file that is not there; one that is (even a broken link) is left as it
+    is, byte for byte, unless ``force``. Writing mkdocs.yml beside an mkdocs.yaml would
+    take the settings over (MkDocs and capa read mkdocs.yml first), so it is skipped then
+    too. An OSError is a ConfigError naming the file."""
+    outcome = Outcome()
+    for file in files:
+        target = root / file.path
+        reason = _why_skip(root, file.path, target)
+        if reason and not force or reason == _OTHER_CONFIG:
+            outcome.skipped.append((file.path, reason))
+            continue
+        if reason and target.is_dir() and not target.is_symlink():
+            raise ConfigError(f"{target}: a folder is where capa init writes a file; "
+                              "move it away first")
+        data = file.content.encode("utf-8")
+        if reason and not target.is_symlink() and _read(target) == data:
+            outcome.skipped.append((file.path, "already has this content"))
+            continue
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_symlink():
+                target.unlink()  # replace the link itself, never the file it points to
+            target.write_bytes(data)
+        except OSError as error:
+            raise ConfigError(f"cannot write {target}: {error.strerror or error}") from None
+        (outcome.replaced if reason else outcome.written).append(file.path)
+    return outcome
+
+
+_OTHER_CONFIG = "mkdocs.yaml holds the settings here (MkDocs would read mkdocs.yml instead)"
+
+
+def _why_skip(root: Path, rel: str, target: Path) -> str | None:
+    if rel == CONFIG_NAMES[0] and any(os.path.lexists(root / name) for name in CONFIG_NAMES[1:]):
+        return _OTHER_CONFIG
+    if os.path.lexists(target):
+        return "exists (--force replaces it)"
+    return None
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
