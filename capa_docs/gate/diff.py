@@ -78,5 +78,5 @@ def _verdict(judge: Judge, sides: Sides, base_ref: str, head_label: str,
     count = len(sides.checked)
     notes = [f"compared {base_ref} (merge base {fork[:12]}) with {head_label}: "
              f"{count} changed finding file{'s' if count != 1 else ''} checked "
-             f"with {base_ref}'s settings", *sides.head.notes]
+             f"with {base_ref}'s settings", *judge.notes, *sides.head.notes]
     return DiffResult(base_ref, head_label, [*gate, *rest], judge.changes, count, notes)

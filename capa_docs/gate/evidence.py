@@ -18,10 +18,7 @@ from ..git.tree import SYMLINK, Entry, tree_entries, worktree_blobs
 
 def evidence_items(data: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The closure evidence items of a finding's front matter (none when malformed)."""
-    closure = (data or {}).get("closure")
-    items = closure.get("evidence") if isinstance(closure, dict) else None
-    return [item for item in items or [] if isinstance(item, dict)] if isinstance(
-        items, list) else []
+    return [item for item in _evidence_list(data or {}) if isinstance(item, dict)]
 
 
 def evidence_key(item: dict[str, Any]) -> str:
@@ -133,9 +130,8 @@ def match_evidence(blobs: Blobs, old_path: str, old_data: dict[str, Any] | None,
 def with_tokens(data: dict[str, Any], tokens: dict[int, str]) -> dict[str, Any]:
     """The front matter with each evidence path replaced by the file it names, so that a
     path rewritten to reach the same file from another folder compares equal."""
-    closure = data.get("closure")
-    items = closure.get("evidence") if isinstance(closure, dict) else None
-    if not isinstance(items, list):
+    items = _evidence_list(data)
+    if not items:
         return data
     dicts = [i for i in items if isinstance(i, dict)]
     replaced = []
@@ -144,18 +140,35 @@ def with_tokens(data: dict[str, Any], tokens: dict[int, str]) -> dict[str, Any]:
             index = next(k for k, d in enumerate(dicts) if d is item)
             item = {**item, "path": tokens.get(index, item["path"])}
         replaced.append(item)
-    return {**data, "closure": {**closure, "evidence": replaced}}
+    return {**data, "closure": {**data["closure"], "evidence": replaced}}
 
 
-def only_paths_rewritten(old_raw: bytes, new_raw: bytes, match: EvidenceMatch) -> bool:
-    """Whether HEAD's bytes are BASE's with evidence paths rewritten to paths that name
-    the same file, and nothing else: not a comma, not a comment."""
+def paths_restored(new_raw: bytes, match: EvidenceMatch) -> bytes:
+    """HEAD's bytes with each evidence path rewritten to name the same file from a moved
+    finding's new folder put back as BASE wrote it: equal to BASE's bytes when the rewrite
+    is all that changed, not a comma, not a comment."""
     rewrites = sorted({(str(n["path"]), str(o["path"])) for o, n, _ in match.pairs
                        if "path" in o and o.get("path") != n.get("path")},
                       key=lambda pair: -len(pair[0]))
-    if not rewrites:
-        return False
     text = new_raw
     for written, was in rewrites:
         text = text.replace(written.encode(), was.encode())
-    return text == old_raw
+    return text
+
+
+def new_pins(old_data: dict[str, Any], new_data: dict[str, Any]) -> dict[int, str]:
+    """HEAD's ``sha256`` of each evidence item whose value BASE lacks or differs in, by its
+    place in the list (what `capa pin` would have written, if that is all that changed)."""
+    old_items, new_items = _evidence_list(old_data), _evidence_list(new_data)
+    if len(old_items) != len(new_items):
+        return {}
+    pairs = enumerate(zip(old_items, new_items, strict=True))
+    return {index: new["sha256"] for index, (old, new) in pairs
+            if isinstance(old, dict) and isinstance(new, dict)
+            and isinstance(new.get("sha256"), str) and new["sha256"] != old.get("sha256")}
+
+
+def _evidence_list(data: dict[str, Any]) -> list[Any]:
+    closure = data.get("closure")
+    items = closure.get("evidence") if isinstance(closure, dict) else None
+    return items if isinstance(items, list) else []

@@ -15,8 +15,8 @@ from ..contract.model import Problem
 class Change:
     """One thing the change does to the record, for the reviewer's summary."""
 
-    kind: str  # new, status, closed, reopened, extended, lowered, source, moved,
-    # renamed, deleted
+    kind: str  # new, status, closed, reopened, extended, lowered, source, pinned,
+    # moved, renamed, deleted
     finding_id: str
     path: str
     before: str = ""

@@ -14,12 +14,13 @@ import copy
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..contract.evidence import MISSING, NOT_A_FILE, OUTSIDE, resolve_evidence, sha256_of
-from ..contract.frontmatter import LoadError, decode, load_text
+from ..contract.frontmatter import Document, LoadError, decode, load_text
 
 PINNED = "pinned"
 UPDATED = "updated"
@@ -74,8 +75,8 @@ def pin_file(path: Path, repo_root: Path, *, write: bool = True) -> FileResult:
     if not isinstance(items, list):
         return result
     lines = raw.splitlines(keepends=True)
-    expected = copy.deepcopy(document.data)
-    inserts: list[tuple[int, bytes]] = []
+    edits: list[_Edit] = []
+    digests: dict[int, str] = {}
     for index, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("path"), str):
             continue
@@ -91,35 +92,30 @@ def pin_file(path: Path, repo_root: Path, *, write: bool = True) -> FileResult:
         current = item.get("sha256")
         if isinstance(current, str) and current == digest:
             continue
-        sha_line = document.lines.get((*keypath, "sha256"))
-        edit = (_replace_sha(lines, sha_line, digest) if sha_line is not None
-                else _sha_after_path(lines, path_line, digest))
+        edit = _edit(document, lines, index, digest)
         if edit is None:
-            result.outcomes.append(Outcome(sha_line or path_line, REFUSED, (
-                f"evidence `{item['path']}` could not be pinned in place: it is written in "
-                "flow style ({path: ...}), on several lines, or its sha256 value is not one "
-                "word; write it as a block (`- path: ...`, one key a line, "
-                "`sha256: <anything>`) and pin again")))
+            result.outcomes.append(Outcome(
+                document.lines.get((*keypath, "sha256"), path_line), REFUSED, (
+                    f"evidence `{item['path']}` could not be pinned in place: it is written "
+                    "in flow style ({path: ...}), on several lines, or its sha256 value is not "
+                    "one word; write it as a block (`- path: ...`, one key a line, "
+                    "`sha256: <anything>`) and pin again")))
             continue
-        if sha_line is not None:
-            lines[sha_line - 1] = edit
-            result.outcomes.append(Outcome(sha_line, UPDATED, (
+        edits.append(edit)
+        digests[index] = digest
+        result.outcomes.append(
+            Outcome(edit.line + 1, PINNED, f"evidence `{item['path']}` sha256 {digest}")
+            if edit.insert else Outcome(edit.line, UPDATED, (
                 f"evidence `{item['path']}` sha256 {digest} (was {current})")))
-        else:
-            inserts.append((path_line, edit))
-            result.outcomes.append(Outcome(path_line + 1, PINNED, (
-                f"evidence `{item['path']}` sha256 {digest}")))
-        expected["closure"]["evidence"][index]["sha256"] = digest
-    if not inserts and not any(o.action == UPDATED for o in result.outcomes):
+    if not edits:
         return result
-    for after, text in sorted(inserts, reverse=True):
-        lines.insert(after, text)
     # Report lines as they stand in the pinned file.
+    inserts = [edit.line for edit in edits if edit.insert]
     result.outcomes = [o if o.action == REFUSED else Outcome(
-        o.line + sum(1 for after, _ in inserts if after < o.line - (o.action == PINNED)),
+        o.line + sum(1 for after in inserts if after < o.line - (o.action == PINNED)),
         o.action, o.message) for o in result.outcomes]
-    new = b"".join(lines)
-    if not _same_data(new, expected):
+    new = _apply(lines, edits)
+    if not _same_data(new, pinned_data(document.data, digests)):
         result.outcomes = [o for o in result.outcomes if o.action == REFUSED]
         result.outcomes.append(Outcome(1, REFUSED, (
             "pinning would change more than the sha256 values (an unusual layout); the file "
@@ -129,6 +125,67 @@ def pin_file(path: Path, repo_root: Path, *, write: bool = True) -> FileResult:
         _write_atomically(path, new)
     result.changed = True
     return result
+
+
+def pinned_text(raw: bytes, digests: Mapping[int, str]) -> bytes | None:
+    """The bytes ``capa pin`` leaves when it pins evidence item ``i`` of the finding file
+    ``raw`` to ``digests[i]``; None when it would refuse. The gate accepts exactly this as
+    a change to a closed finding: the same edits, not a look-alike."""
+    try:
+        document = load_text(decode(raw))
+    except LoadError:
+        return None
+    closure = document.data.get("closure")
+    items = closure.get("evidence") if isinstance(closure, dict) else None
+    if not isinstance(items, list) or not all(
+            0 <= i < len(items) and isinstance(items[i], dict) for i in digests):
+        return None
+    lines = raw.splitlines(keepends=True)
+    edits = [_edit(document, lines, i, digest) for i, digest in sorted(digests.items())]
+    if not edits or any(edit is None for edit in edits):
+        return None
+    new = _apply(lines, [edit for edit in edits if edit is not None])
+    return new if _same_data(new, pinned_data(document.data, digests)) else None
+
+
+@dataclass(frozen=True)
+class _Edit:
+    """One line pinning writes: ``line`` replaced, or a new line inserted after it."""
+
+    line: int
+    text: bytes
+    insert: bool
+
+
+def _edit(document: Document, lines: list[bytes], index: int, digest: str) -> _Edit | None:
+    """The edit that pins evidence item ``index``: its ``sha256:`` line rewritten, or one
+    added after its ``path:`` line; None when the item is not laid out for that."""
+    keypath = ("closure", "evidence", index)
+    sha_line = document.lines.get((*keypath, "sha256"))
+    if sha_line is not None:
+        text = _replace_sha(lines, sha_line, digest)
+        return None if text is None else _Edit(sha_line, text, False)
+    path_line = document.lines.get((*keypath, "path"), 1)
+    text = _sha_after_path(lines, path_line, digest)
+    return None if text is None else _Edit(path_line, text, True)
+
+
+def _apply(lines: list[bytes], edits: list[_Edit]) -> bytes:
+    pinned = list(lines)
+    for edit in edits:
+        if not edit.insert:
+            pinned[edit.line - 1] = edit.text
+    for edit in sorted((e for e in edits if e.insert), key=lambda e: e.line, reverse=True):
+        pinned.insert(edit.line, edit.text)
+    return b"".join(pinned)
+
+
+def pinned_data(data: dict[str, Any], digests: Mapping[int, str]) -> dict[str, Any]:
+    """The front matter pinning must leave: ``data`` with the new hashes."""
+    expected = copy.deepcopy(data)
+    for index, digest in digests.items():
+        expected["closure"]["evidence"][index]["sha256"] = digest
+    return expected
 
 
 def _replace_sha(lines: list[bytes], line: int, digest: str) -> bytes | None:

@@ -587,16 +587,20 @@ def test_closed_finding_moved_deeper_with_its_evidence_path_fixed(repo: Path) ->
     assert "(narrative)" in problems[0]["message"]
 
 
-def test_evidence_moved_with_the_same_content_is_no_change(repo: Path) -> None:
+def test_evidence_moved_under_a_closed_finding_in_place_is_an_edit(repo: Path) -> None:
+    """Only a finding that moves may have its evidence paths rewritten (to name the same
+    files from its new folder); in place, the rewritten path is an edit of the record."""
     register = repo / "register"
     (register / "evidence" / "2026").mkdir()
     git(repo, "mv", "register/evidence/CAPA-2026-004", "register/evidence/2026/CAPA-2026-004")
     data = finding()
     data["closure"]["evidence"][0]["path"] = "../evidence/2026/CAPA-2026-004/checklist.txt"
     write_finding(register, data)
-    assert diff_json(repo) == (0, [])
+    code, problems = diff_json(repo)
+    assert code == 1 and rules(problems) == ["closed-edited"]
+    assert "(closure)" in problems[0]["message"]
     commit_all(repo, "Evidence by year")
-    assert diff_json(repo, "pr") == (0, [])
+    assert rules(diff_json(repo, "pr")[1]) == ["closed-edited"]
     # Pointing the record at a different file is removing its evidence.
     write_evidence(register / "evidence" / "2026", "CAPA-2026-004", content=b"other\n")
     data["closure"]["evidence"][0]["path"] = (

@@ -10,22 +10,40 @@ from __future__ import annotations
 from typing import Any
 
 from ...contract.model import Finding, KeyPath
+from ...git.pin import pinned_data, pinned_text
 from ..base_side import EvidenceHit
-from ..evidence import evidence_key, evidence_target, only_paths_rewritten, with_tokens
+from ..evidence import (
+    evidence_key,
+    evidence_target,
+    new_pins,
+    paths_restored,
+    with_tokens,
+)
 from ..findings import finding_id
 from .context import Judge, Pair
 
 
 def closed_edited(judge: Judge, pair: Pair) -> None:
-    """closed-edited: a finding closed on both sides whose text differs, other than by
-    evidence paths rewritten to name the same files."""
-    if not pair.stays_closed:
+    """closed-edited: a finding closed on both sides whose bytes differ. Two changes are no
+    edit: a moved finding's evidence paths rewritten to name the same files from its new
+    folder, and ``sha256`` pins added or fixed exactly as `capa pin` writes them (noted).
+    In place, a path rewritten to reach the same file (a ``../`` detour) is an edit."""
+    if not pair.stays_closed or pair.old.raw == pair.new_raw:
         return
     old, match = pair.old, pair.evidence
-    if old.raw == pair.new_raw or only_paths_rewritten(old.raw, pair.new_raw, match):
+    moved = pair.rel != old.path
+    text = paths_restored(pair.new_raw, match) if moved else pair.new_raw
+    if text == old.raw:
         return
-    fields = _changed_fields(with_tokens(pair.old_data, match.tokens_old),
-                             with_tokens(pair.data, match.tokens_new))
+    pins = new_pins(pair.old_data, pair.data)
+    if pins and pinned_text(old.raw, pins) == text:
+        _pinned(judge, pair, pins)
+        return
+    # Name what changed besides the pins: those alone would have been allowed.
+    before, after = pinned_data(pair.old_data, pins), pair.data
+    if moved:
+        before, after = with_tokens(before, match.tokens_old), with_tokens(after, match.tokens_new)
+    fields = _changed_fields(before, after)
     if not fields:
         fields = ["narrative"] if old.body != pair.new.body else ["formatting"]
     keypath: KeyPath = (fields[0],) if fields[0] not in ("narrative", "formatting") else ()
@@ -33,6 +51,20 @@ def closed_edited(judge: Judge, pair: Pair) -> None:
              f"{pair.fid} was closed on the base branch and is edited here "
              f"({', '.join(fields)}); a closed record stays as it was: reopen it "
              "(status: in-progress) to change it")
+
+
+def _pinned(judge: Judge, pair: Pair, pins: dict[int, str]) -> None:
+    """The one change a closed record takes: its evidence pinned, as `evidence-unpinned`
+    asks. Validation of HEAD's file checks each new hash against the file."""
+    items = _evidence_paths(pair.data, pins)
+    judge.notes.append(f"{judge.shown(pair.rel)}: closed finding {pair.fid} only has its "
+                       f"evidence pinned by `capa pin` ({', '.join(items)}): allowed")
+    judge.change("pinned", pair.fid, pair.rel, detail=items)
+
+
+def _evidence_paths(data: dict[str, Any], indexes: dict[int, str]) -> list[str]:
+    listed = data["closure"]["evidence"]
+    return [str(listed[index].get("path")) for index in sorted(indexes)]
 
 
 def closed_evidence(judge: Judge, pair: Pair) -> None:

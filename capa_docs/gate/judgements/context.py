@@ -35,6 +35,8 @@ class Judge:
     blobs: Blobs
     problems: list[Problem] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the reviewer should know that is no problem (a closed finding pinned)."""
 
     def shown(self, rel: str) -> str:
         """A repository path as the user sees it: relative to where capa diff runs."""
