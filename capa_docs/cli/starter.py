@@ -114,7 +114,7 @@ def write_starter(root: Path, files: Sequence[StarterFile], force: bool) -> Outc
     for file in files:
         target = root / file.path
         reason = _why_skip(root, file.path, target)
-        if reason and not force or reason == _OTHER_CONFIG:
+        if reason == _OTHER_CONFIG or (reason and not force):
             outcome.skipped.append((file.path, reason))
             continue
         if reason and target.is_dir() and not target.is_symlink():
