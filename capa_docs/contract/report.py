@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -124,16 +125,20 @@ def append_step_summary(path: str | None, text: str) -> None:
             handle.write(text)
 
 
+_DIGITS = re.compile(r"[0-9]+")
+
+
 def fingerprints(problems: Sequence[Problem]) -> Iterator[str]:
     """A fingerprint per problem that stays the same from run to run while the problem does.
 
-    It hashes the rule, the file and the message, not the line, so an edit above a problem
-    does not make it look fixed and raised again; the same problem twice in one file is
-    told apart by its place among its twins, in the order the problems were found.
+    It hashes the rule, the file and the message with its numbers left out, never the
+    line: an edit above a problem, a day passing ("due 2026-10-30, 29 days ago"; "today
+    is ..."), or a due date moved does not make it look fixed and raised again. Problems
+    that are then alike in one file are told apart by their order, as they were found.
     """
     seen: dict[tuple[str, str, str], int] = {}
     for problem in problems:
-        key = (problem.rule, problem.path, problem.message)
+        key = (problem.rule, problem.path, _DIGITS.sub("#", problem.message))
         twin = seen[key] = seen.get(key, -1) + 1
         text = "\0".join((*key, str(twin)))
         yield hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -182,6 +182,17 @@ def test_clean_register_gives_empty_reports(tmp_path: Path,
             assert list(sarif_validator.iter_errors(document)) == []
 
 
+def test_fingerprints_hold_as_the_days_pass(repo: Path) -> None:
+    """An overdue action's message counts the days; its fingerprint does not move."""
+    def overdue(today: str) -> dict[str, Any]:
+        result = run_capa("validate", "--format", "gitlab", "--today", today, cwd=repo)
+        return next(i for i in json.loads(result.stdout) if i["check_name"] == "overdue")
+
+    before, after = overdue("2026-11-28"), overdue("2026-12-05")
+    assert before["description"] != after["description"]
+    assert before["fingerprint"] == after["fingerprint"]
+
+
 def test_a_fingerprint_ignores_the_line_and_tells_twins_apart() -> None:
     """Moving a problem down the file keeps its fingerprint (GitLab would otherwise show
     it fixed and raised again); the same problem twice in a file gets two."""
@@ -192,3 +203,7 @@ def test_a_fingerprint_ignores_the_line_and_tells_twins_apart() -> None:
     assert list(fingerprints([here])) != list(fingerprints([other]))
     twins = list(fingerprints([here, moved]))
     assert len(set(twins)) == 2 and twins[0] == next(fingerprints([here]))
+    later = Problem("register/a.md", 5, "overdue", "warning", "`due` 2026-02-01 has passed")
+    assert list(fingerprints([later])) == list(fingerprints([here]))
+    other_rule = Problem("register/a.md", 5, "stale", "warning", "`due` 2026-01-01 has passed")
+    assert list(fingerprints([other_rule])) != list(fingerprints([here]))
