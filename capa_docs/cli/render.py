@@ -15,7 +15,8 @@ def add_parser(commands: Commands) -> None:
     render = commands.add_parser(
         "render", help="write the published register as Markdown pages and files",
         description="Write the pages and files the MkDocs plugin publishes into OUTDIR, for "
-                    "Zensical or any Markdown site generator (point its docs_dir at OUTDIR).")
+                    "Zensical or any Markdown site generator (point its docs_dir at OUTDIR), "
+                    "with robots.txt (unless public: true) and _headers for the host.")
     render.add_argument("outdir", type=Path, metavar="OUTDIR")
     render.add_argument("--links", choices=("source", "directory", "html"), default="source",
                         help="source: link source files (../register.md), for generators that "
@@ -28,6 +29,7 @@ def add_parser(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..site.hosting import generator_host_files
     from ..site.render import build_site, write_site
 
     settings = settings_of(args)
@@ -42,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if build.rendered is None:
         print(f"capa: not rendered: {len(build.errors)} error(s)", file=sys.stderr)
         return EXIT_PROBLEMS
+    build.rendered.assets.update(generator_host_files(settings))
     written = write_site(build.rendered, args.outdir)
     print(f"{len(build.rendered.pages)} pages, {len(written)} files written to {args.outdir}")
     return EXIT_OK

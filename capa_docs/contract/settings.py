@@ -78,6 +78,15 @@ def _shown(value: Any) -> str:
 
 
 @dataclass(frozen=True)
+class AzureAccess:
+    """Who Azure Static Web Apps lets read the site: users signed in with one of ``roles``,
+    through the organisation's own Microsoft Entra ID tenant when ``tenant`` is named."""
+
+    roles: tuple[str, ...] = ("authenticated",)
+    tenant: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every capa-docs setting, with the defaults used when ``mkdocs.yml`` is silent."""
 
@@ -107,6 +116,12 @@ class Settings:
     within this many months of each other (management review patterns, similar findings)."""
     allow_raw_html: bool = False
     """Let narrative HTML through unsanitised; only for registers where every writer is trusted."""
+    public: bool = False
+    """The register is published for everyone: search engines may index it (no robots
+    meta tag, no robots.txt, the sitemap kept). Off, every page says noindex."""
+    azure_static_web_apps: AzureAccess | None = None
+    """Write staticwebapp.config.json so Azure Static Web Apps serves the site only to
+    signed-in users holding one of the roles."""
     base_dir: Path = field(default=Path("."), compare=False)
     """Folder the relative settings are resolved against (the configuration file's)."""
     config_file: Path | None = field(default=None, compare=False)
@@ -191,6 +206,13 @@ def _settings(block: dict[str, Any], base_dir: Path, config_file: Path | None,
         if not isinstance(block["allow_raw_html"], bool):
             raise ConfigError(f"{where}.allow_raw_html: true or false")
         values["allow_raw_html"] = block["allow_raw_html"]
+    if "public" in block:
+        if not isinstance(block["public"], bool):
+            raise ConfigError(f"{where}.public: true or false")
+        values["public"] = block["public"]
+    if "azure_static_web_apps" in block:
+        values["azure_static_web_apps"] = _azure(block["azure_static_web_apps"],
+                                                 f"{where}.azure_static_web_apps")
     return Settings(**values, base_dir=base_dir.resolve(), config_file=config_file)
 
 
@@ -212,6 +234,44 @@ def _days(value: Any, where: str) -> int:
         raise ConfigError(f"{where}: at most {MAX_DAYS:,} days (100 years), got "
                           f"{_shown(value)}; dates that far ahead cannot be computed")
     return value
+
+
+# Azure's role names: letters, digits, '-' and '_'. `anonymous` is every visitor.
+_ROLE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# A tenant ID (a GUID) or one of the tenant's domain names.
+_TENANT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
+                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*")
+
+
+def _azure(value: Any, where: str) -> AzureAccess | None:
+    """``false``, or ``{tenant: ...}`` (anyone signed in through that tenant), or
+    ``{roles: [...]}`` (users invited to a role), or both."""
+    if value is False or value is None:
+        return None
+    if not isinstance(value, dict) or not value:
+        raise ConfigError(f"{where}: false, or a mapping with `tenant` (your Microsoft Entra "
+                          "tenant), `roles` (roles you invite readers to), or both")
+    unknown = sorted(map(str, set(value) - {"roles", "tenant"}))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: roles, tenant")
+    tenant = value.get("tenant")
+    if tenant is not None and (not isinstance(tenant, str) or not _TENANT.fullmatch(tenant)):
+        raise ConfigError(f"{where}.tenant: the Microsoft Entra tenant ID or domain, e.g. "
+                          f"contoso.onmicrosoft.com; got {_shown(tenant)}")
+    roles = value.get("roles", ["authenticated"])
+    if (not isinstance(roles, list) or not roles
+            or not all(isinstance(r, str) and _ROLE.fullmatch(r) for r in roles)):
+        raise ConfigError(f"{where}.roles: a list of role names (letters, digits, - and _), "
+                          f"e.g. [auditor]; got {_shown(roles)}")
+    folded = {r.lower() for r in roles}
+    if "anonymous" in folded:
+        raise ConfigError(f"{where}.roles: `anonymous` is every visitor; name the roles "
+                          "that may read the register, e.g. [auditor]")
+    if "authenticated" in folded and tenant is None:
+        raise ConfigError(f"{where}.roles: `authenticated` without `tenant` lets anyone with "
+                          "a Microsoft or GitHub account read the register; name your "
+                          "tenant, or a role you invite readers to, e.g. roles: [auditor]")
+    return AzureAccess(tuple(dict.fromkeys(roles)), tenant)
 
 
 def _rule_levels(value: Any, where: str) -> dict[str, str]:

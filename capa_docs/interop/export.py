@@ -42,7 +42,7 @@ def export_bytes(fmt: str, settings: Settings, repo_root: Path,
               if p.rule == "front-matter" and p.path not in loaded]
     if fmt in ("csv", "json"):
         produce = register_csv if fmt == "csv" else register_json
-        return produce(register, EvidenceViews(repo_root).of), notes
+        return produce(register, EvidenceViews(repo_root, register).of), notes
     if not len(register):
         raise EmptyPoam(notes)
     history = read_history(repo_root, settings.register_dir, settings.evidence_dir)

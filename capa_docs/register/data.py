@@ -39,6 +39,12 @@ def _cell(value: Any) -> str:
     return text
 
 
+def _evidence_cell(view: EvidenceView) -> str:
+    if view.held:
+        return f"{view.repo_path} (held in the repository, not published)"
+    return view.url or view.uri or view.path or ""
+
+
 def register_csv(register: Register, evidence_of: EvidenceOf) -> bytes:
     """One row per finding, UTF-8 with a byte-order mark so Excel reads accents right."""
     out = io.StringIO()
@@ -46,7 +52,7 @@ def register_csv(register: Register, evidence_of: EvidenceOf) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for f in register:
         d, c = f.data, register.of(f)
-        evidence = "; ".join(e.url or (e.uri or e.path or "") for e in evidence_of(f))
+        evidence = "; ".join(_evidence_cell(e) for e in evidence_of(f))
         row = {
             "id": f.id, "title": d.get("title"), "severity": d.get("severity"),
             "status": d.get("status"), "source": d.get("source"), "raised": d.get("raised"),
@@ -77,8 +83,8 @@ def register_json(register: Register, evidence_of: EvidenceOf, *,
     for f in register:
         computed = register.of(f).as_dict()
         computed["evidence"] = [
-            {"path": e.path, "url": e.url, "published": e.uri, "size": e.size or None,
-             "sha256": e.sha256 or None} for e in evidence_of(f)]
+            {"path": e.path, "url": e.url, "published": e.uri, "held": e.held,
+             "size": e.size or None, "sha256": e.sha256 or None} for e in evidence_of(f)]
         findings.append({"fields": f.data, "narrative": f.body, "source_file": f.rel,
                          "computed": computed})
     document: dict[str, Any] = {"version": 1, "as_of": register.today.isoformat()}

@@ -8,12 +8,13 @@ and the exports, once per finding and each file hashed once per build.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..contract.evidence import resolve_evidence, sha256_of
+from ..contract.evidence import EvidenceResolver, resolve_evidence, sha256_of
 from ..contract.model import Finding
 
 FILES_DIR = "files"
@@ -63,6 +64,11 @@ class EvidenceView:
     pinned: str = ""
     """``verified`` when the finding's sha256 matches the file at build, ``mismatch`` when
     it does not (only if the evidence-hash rule is not an error), empty when unpinned."""
+    repo_path: str = ""
+    """The file's path in the repository."""
+    held: bool = False
+    """Kept out of the site (``publish: false`` here or on another item citing the file):
+    listed with its path, size and hash, never copied."""
 
     @property
     def size_text(self) -> str:
@@ -80,16 +86,33 @@ def human_size(size: int) -> str:
     return f"{size} bytes"
 
 
+def held_files(findings: Iterable[Finding], repo_root: Path) -> frozenset[Path]:
+    """Every file an evidence item marks ``publish: false``: the register holds it, the
+    site never copies it. One finding's ``false`` holds the file for every finding that
+    cites it or links it: a file is either safe to publish or it is not."""
+    resolver = EvidenceResolver(repo_root)
+    held = set()
+    for finding in findings:
+        for item in finding.get("closure", "evidence") or []:
+            if isinstance(item, dict) and item.get("publish") is False and "path" in item:
+                resolved = resolver.resolve(finding.path, str(item["path"]))
+                if resolved.ok and resolved.file is not None:
+                    held.add(resolved.file)
+    return frozenset(held)
+
+
 class EvidenceViews:
     """The evidence views of one register, and the files they publish.
 
     ``files`` maps each published URI to its source, in the order first seen: the site
-    copies exactly these (plus files the narrative links, which it adds with ``publish``).
+    copies exactly these (plus files the narrative links, which it adds with ``publish``),
+    never one of the ``held`` files.
     """
 
-    def __init__(self, repo_root: Path) -> None:
+    def __init__(self, repo_root: Path, findings: Iterable[Finding] = ()) -> None:
         self.repo_root = repo_root.resolve()
         self.files: dict[str, Path] = {}
+        self.held = held_files(findings, self.repo_root)
         self._hashes: dict[Path, tuple[int, str]] = {}
         self._views: dict[str, list[EvidenceView]] = {}
 
@@ -103,8 +126,12 @@ class EvidenceViews:
             self._views[finding.id] = views
         return views
 
-    def publish(self, uri: str, source: Path) -> None:
+    def publish(self, uri: str, source: Path) -> bool:
+        """Publish ``source`` at ``uri``, unless it is held; True when it is published."""
+        if source in self.held:
+            return False
         self.files[uri] = source
+        return True
 
     def _view(self, finding: Finding, item: dict[str, Any]) -> EvidenceView:
         view = EvidenceView(description=item.get("description"))
@@ -125,9 +152,13 @@ class EvidenceViews:
         pinned = item.get("sha256")
         if isinstance(pinned, str) and pinned:
             view.pinned = "verified" if pinned.strip().lower() == view.sha256 else "mismatch"
-        view.uri = published_uri(repo_path)
+        view.repo_path = repo_path
         view.name = source.name
-        view.image = source.suffix.lower() in IMAGE_SUFFIXES
         view.source = source
+        if source in self.held:
+            view.held = True
+            return view
+        view.uri = published_uri(repo_path)
+        view.image = source.suffix.lower() in IMAGE_SUFFIXES
         self.publish(view.uri, source)
         return view

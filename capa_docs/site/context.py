@@ -32,7 +32,7 @@ class SiteContext:
 
     def __init__(self, register: Register, review: Rollup, repo_root: Path, *,
                  links: str = "directory", repo_url: str | None = None,
-                 source: Provenance | None = None) -> None:
+                 source: Provenance | None = None, offline: bool = False) -> None:
         if links not in LINK_STYLES:
             raise ValueError(f"links must be one of {', '.join(LINK_STYLES)}")
         self.register = register
@@ -41,10 +41,12 @@ class SiteContext:
         self.links = links
         self.repo_url = repo_url
         self.source = source
+        self.offline = offline
+        """The pages are for a copy opened from disk (``capa offline``): no search."""
         self.settings = register.settings
         self.env = environment()
         self.markdown = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
-        self.evidence = EvidenceViews(self.repo_root)
+        self.evidence = EvidenceViews(self.repo_root, register)
 
     @cached_property
     def packs(self) -> list[Pack]:

@@ -30,6 +30,16 @@ def drop_register_sources(files: Files, settings: Settings) -> None:
             files.remove(file)
 
 
+def drop_held_files(files: Files, held: frozenset[Path]) -> None:
+    """Evidence marked ``publish: false`` stays out of the site even when it sits in
+    docs_dir, which MkDocs would otherwise publish whole."""
+    if not held:
+        return
+    for file in list(files):
+        if file.abs_src_path and Path(file.abs_src_path).resolve() in held:
+            files.remove(file)
+
+
 def add_rendered(files: Files, rendered: Rendered, config: MkDocsConfig,
                  repo_root: Path) -> dict[str, list[str]]:
     """Add every page, download and evidence file; return each page's held-back blocks.

@@ -75,3 +75,5 @@ class Rendered:
     pages: dict[str, Page] = field(default_factory=dict)
     assets: dict[str, bytes] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
+    held: frozenset[Path] = frozenset()
+    """Evidence files marked ``publish: false``: never in the site, wherever they live."""

@@ -3,7 +3,9 @@
 It reads its settings from the same ``plugins: - capa:`` block the CLI reads, validates
 the register once per build (errors stop the build with the CLI's lines; rule warnings
 are printed), and hands the pages that ``render`` produced to MkDocs as generated files
-(``generated``). Runs unchanged under ProperDocs.
+(``generated``). It keeps the site private (``theme``, ``privacy``, ``hosting``): no web
+fonts, no sitemap, no source maps, a policy and robots tags on every page, and the
+headers file for the host. Runs unchanged under ProperDocs.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
-from mkdocs.structure.files import Files
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
@@ -29,9 +32,21 @@ from ..contract.settings import (
 )
 from ..git.provenance import Provenance
 from ..git.tree import repository_root
-from .generated import add_rendered, drop_register_sources
+from .csp import policy
+from .generated import add_rendered, drop_held_files, drop_register_sources
+from .hosting import (
+    AZURE_FILE,
+    HEADERS_FILE,
+    PRIVATE_ROBOTS,
+    ROBOTS_TXT,
+    azure_config,
+    headers_file,
+    security_headers,
+)
 from .page import Rendered, restore_blocks
+from .privacy import Content, PagePrivacy, content_of
 from .render import Build, build_site
+from .theme import private_files, private_theme
 from .urls import INDEX, NAV_PAGES
 
 log = get_plugin_logger(__name__)
@@ -72,6 +87,13 @@ class CapaConfig(base.Config):
     allow_raw_html = c.Optional(c.Type(bool))
     """Publish narrative HTML unsanitised. Only for registers where every writer is trusted.
     Default: false."""
+    public = c.Optional(c.Type(bool))
+    """The register is published for everyone: no robots meta tag, no robots.txt, and the
+    sitemap is kept. Default: false (every page says noindex, nofollow)."""
+    azure_static_web_apps = c.Optional(c.Type((bool, dict)))
+    """Write staticwebapp.config.json so Azure Static Web Apps serves the site only to
+    signed-in users: a mapping with `tenant` (Microsoft Entra tenant) and/or `roles`.
+    Default: false."""
 
 
 def settings_from_plugin(config: CapaConfig, config_file: Path) -> Settings:
@@ -92,6 +114,10 @@ class CapaPlugin(BasePlugin[CapaConfig]):
         self.rendered: Rendered | None = None
         self.blocks: dict[str, list[str]] = {}
         self.copyright: str | None = None
+        self.privacy = PagePrivacy()
+        self.contents: dict[str, Content] = {}
+        self.offline = False
+        """Set by ``capa offline``: a copy opened from disk, no host files, no search."""
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
@@ -103,32 +129,83 @@ class CapaPlugin(BasePlugin[CapaConfig]):
             raise PluginError(str(error)) from None
         self.repo_root = repository_root(self.settings.base_dir)
         self.copyright = config.copyright
+        for warning in private_theme(config, public=self.settings.public):
+            log.warning(warning)
+        site_host = urlsplit(config.site_url).hostname if config.site_url else None
+        self.privacy = PagePrivacy(private=not self.settings.public, site_host=site_host)
+        self.contents = {}
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
         if not self.config.enabled or self.settings is None or self.repo_root is None:
             return files
-        build = _build(self.settings, self.repo_root, files, config)
+        build = _build(self.settings, self.repo_root, files, config, self.offline)
         if build.source is not None:
             config.copyright = _footer(self.copyright, build.source)
         self.rendered = _rendered_or_stop(build)
         self.blocks = add_rendered(files, self.rendered, config, self.repo_root)
+        drop_held_files(files, self.rendered.held)
+        private_files(files, config, public=self.settings.public)
+        _claim_host_files(files, config, self.settings, self.offline)
         return files
 
     # First, so a plugin listed before capa (minify, lightbox...) sees the blocks, not
     # our placeholders; the blocks search excludes come back first thing in on_post_page.
     @event_priority(100)
-    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
-                        files: Files) -> str | None:
+    def _restore_searched_blocks(self, html: str, *, page: Page, config: MkDocsConfig,
+                                 files: Files) -> str | None:
         """Put back the HTML blocks the Markdown processor did not need to parse."""
         blocks = self.blocks.get(page.file.src_uri)
         return restore_blocks(html, blocks, searched_only=True) if blocks else html
 
+    # Last, once every plugin has changed the content: its scripts are never allowed.
+    @event_priority(-100)
+    def _note_content(self, html: str, *, page: Page, config: MkDocsConfig,
+                      files: Files) -> str | None:
+        if self.config.enabled:
+            self.contents[page.file.src_uri] = content_of(html, self.privacy.site_host)
+        return html
+
+    on_page_content = CombinedEvent(_restore_searched_blocks, _note_content)
+
     @event_priority(100)
-    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+    def _restore_blocks(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
         """Put back the blocks the search index excludes, kept out of its parser."""
         blocks = self.blocks.get(page.file.src_uri)
         return restore_blocks(output, blocks) if blocks else output
+
+    # Last, so the policy hashes the page as it is written.
+    @event_priority(-100)
+    def _make_private(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        if not self.config.enabled:
+            return output
+        content = self.contents.pop(page.file.src_uri, Content())
+        return self.privacy.page(output, page.file.src_uri, content)
+
+    on_post_page = CombinedEvent(_restore_blocks, _make_private)
+
+    @event_priority(-100)
+    def on_post_template(self, output_content: str, *, template_name: str,
+                         config: MkDocsConfig) -> str | None:
+        """The theme's 404 page gets the same policy and tags as every other page."""
+        if self.config.enabled and template_name.endswith(".html"):
+            return self.privacy.page(output_content, template_name)
+        return output_content
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Write the host files (the policy of every page as headers) and name every other
+        host a page still loads something from."""
+        if not self.config.enabled or self.settings is None:
+            return
+        if self.privacy.remote:
+            log.warning("capa: the theme or configuration loads resources from other hosts, "
+                        "which the site's Content-Security-Policy blocks: "
+                        f"{_hosts(self.privacy.remote)}; see Publishing privately")
+        if self.privacy.written:
+            log.info("capa: page content loads resources from other hosts, which the site's "
+                     f"Content-Security-Policy blocks: {_hosts(self.privacy.written)}")
+        if not self.offline:
+            _write_host_files(Path(config.site_dir), self.settings, self.privacy)
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         """Without an explicit nav, put Home, Register, Management review, Clauses first."""
@@ -151,7 +228,8 @@ def _today() -> dt.date:
         raise PluginError(str(error)) from None
 
 
-def _build(settings: Settings, repo_root: Path, files: Files, config: MkDocsConfig) -> Build:
+def _build(settings: Settings, repo_root: Path, files: Files, config: MkDocsConfig,
+           offline: bool = False) -> Build:
     """Validate and render the register for this MkDocs build; the site's own
     ``index.md``, when it has one, stands instead of the generated home page."""
     if not settings.register_dir.is_dir():
@@ -162,7 +240,7 @@ def _build(settings: Settings, repo_root: Path, files: Files, config: MkDocsConf
     return build_site(settings, repo_root, _today(),
                       links="directory" if config.use_directory_urls else "html",
                       with_index=not has_index, repo_url=config.repo_url,
-                      sources=(Path(config.docs_dir),))
+                      sources=(Path(config.docs_dir),), offline=offline)
 
 
 def _footer(copyright: str | None, source: Provenance) -> str:
@@ -189,6 +267,42 @@ def _rendered_or_stop(build: Build) -> Rendered:
         raise PluginError(f"capa: the register has {len(errors)} error"
                           f"{'s' if len(errors) != 1 else ''}:\n{lines}")
     return build.rendered
+
+
+def _claim_host_files(files: Files, config: MkDocsConfig, settings: Settings | None,
+                offline: bool) -> None:
+    """robots.txt disallowing everything, unless the register is public; the site's own
+    robots.txt, _headers or staticwebapp.config.json would contradict ours, so it stops
+    the build."""
+    if settings is None or offline:
+        return
+    ours = [HEADERS_FILE]
+    if not settings.public:
+        ours.append(ROBOTS_TXT)
+    if settings.azure_static_web_apps is not None:
+        ours.append(AZURE_FILE)
+    for name in ours:
+        if files.get_file_from_path(name) is not None:
+            raise PluginError(f"capa: {name} in {config.docs_dir} clashes with the {name} "
+                              "the plugin writes for a private register; remove it"
+                              + (", or set `public: true` in the capa block"
+                                 if name == ROBOTS_TXT else ""))
+    if not settings.public:
+        files.append(File.generated(config, ROBOTS_TXT, content=PRIVATE_ROBOTS))
+
+
+def _hosts(first_seen: dict[str, str]) -> str:
+    return ", ".join(f"{host} (first in {where})" for host, where in sorted(first_seen.items()))
+
+
+def _write_host_files(site_dir: Path, settings: Settings, privacy: PagePrivacy) -> None:
+    """_headers and, when asked, staticwebapp.config.json, with every page's hashes."""
+    headers = security_headers(policy(privacy.code, header=True),
+                               private=not settings.public)
+    (site_dir / HEADERS_FILE).write_text(headers_file(headers), encoding="utf-8")
+    if settings.azure_static_web_apps is not None:
+        (site_dir / AZURE_FILE).write_text(
+            azure_config(headers, settings.azure_static_web_apps), encoding="utf-8")
 
 
 def _nav_rank(item: Any) -> int:

@@ -58,6 +58,7 @@ def render_site(ctx: SiteContext, *, with_index: bool = True) -> Rendered:
     for name in ASSETS:
         out.assets[f"{ASSET_DIR}/{name}"] = asset_bytes(name)
     out.files = dict(ctx.evidence.files)
+    out.held = ctx.evidence.held
     return out
 
 
@@ -106,7 +107,8 @@ class Build:
 
 def build_site(settings: Settings, repo_root: Path, today: dt.date, *,
                links: str = "directory", with_index: bool = True,
-               repo_url: str | None = None, sources: tuple[Path, ...] = ()) -> Build:
+               repo_url: str | None = None, sources: tuple[Path, ...] = (),
+               offline: bool = False) -> Build:
     """Validate once, then render if there is no error.
 
     One history pass serves the whole build: the `stale` rule, "last changed" and every
@@ -128,5 +130,5 @@ def build_site(settings: Settings, repo_root: Path, today: dt.date, *,
         return Build(validation, notes, None, source)
     register = Register.from_validation(validation, settings, today, dates, history=history)
     ctx = SiteContext(register, rollup(register), repo_root, links=links, repo_url=repo_url,
-                      source=source)
+                      source=source, offline=offline)
     return Build(validation, notes, render_site(ctx, with_index=with_index), source)

@@ -108,6 +108,18 @@ def days_text(days: float | None) -> str:
     return str(int(days)) if days == int(days) else f"{days:.1f}"
 
 
+def pin(view: Any) -> Markup:
+    """Whether an evidence file matches the sha256 its finding records."""
+    if view.pinned == "verified":
+        return Markup(' <strong class="capa-pin capa-pin-verified">SHA-256 verified at '
+                      'build</strong>')
+    if view.pinned == "mismatch":
+        return Markup(' <strong class="capa-pin capa-pin-mismatch">does not match the sha256 '
+                      'recorded in the finding</strong>')
+    return Markup(' <span class="capa-pin capa-pin-none">not pinned (no sha256 in the '
+                  'finding)</span>')
+
+
 def head(link: Callable[[str], str]) -> Markup:
     return Markup(f'<link rel="stylesheet" href="{_finalize(link(ASSET_DIR + "/capa.css"))}">')
 
@@ -125,6 +137,6 @@ def environment() -> jinja2.Environment:
     )
     env.globals.update(finding_uri=finding_uri, clause_anchor=clause_anchor,
                        none_text=NONE_TEXT, badge=badge, marks=marks, id_list=id_list,
-                       head=head, natural_key=natural_key,
+                       head=head, natural_key=natural_key, pin=pin,
                        days_text=days_text)
     return env

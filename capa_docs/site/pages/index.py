@@ -12,6 +12,6 @@ def index_page(ctx: SiteContext) -> Page:
     text = ctx.env.get_template("index.md.j2").render(
         link=ctx.linker(INDEX), today=register.today, total=len(register),
         open=sum(1 for f in register if f.data["status"] != "closed"),
-        overdue=sum(1 for c in register.computed.values() if c.overdue),
+        overdue=sum(1 for c in register.computed.values() if c.overdue), offline=ctx.offline,
     )
     return Page(INDEX, text, in_nav=True)

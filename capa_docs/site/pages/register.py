@@ -22,7 +22,7 @@ def register_page(ctx: SiteContext) -> Page:
         by_status=register.count_by("status", STATUSES),
         by_severity=register.count_by("severity", SEVERITIES),
         statuses=STATUSES, severities=SEVERITIES, owners=register.owners(),
-        overdue=overdue, stale=stale,
+        overdue=overdue, stale=stale, offline=ctx.offline,
         source=Markup(ctx.source.html()) if ctx.source else None,
     )
     return Page(REGISTER, text, in_nav=True)
