@@ -4,7 +4,9 @@ The gate owns the comparison of the two sides of a pull request, in three steps:
 
 - reading both sides: BASE's settings (`config`), finding files read leniently
   (`findings`), BASE's findings (`base_side`), HEAD's validated (`head_side`), both
-  together (`sides`), and closure evidence on either side (`evidence`);
+  together (`sides`), closure evidence on either side and what each citation resolves
+  to (`evidence`), and the closed findings a change reaches through their evidence
+  (`citations`);
 - judging: pairing BASE's findings with HEAD's (`pairs`) and the named judgements the
   diff rules make, one function each over a shared context (`judgements`);
 - reporting: the verdict and the changes (`result`), the run that ties the steps

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..git.tree import DiffError, changed_paths, git, merge_base, resolve_commit
 from .config import gate_settings, head_folders
 from .configs import read_side_config
-from .evidence import Blobs
+from .evidence import Trees
 from .judgements.closed import untouched_evidence
 from .judgements.context import Judge
 from .judgements.gate_changed import gate_config, gate_files
@@ -50,8 +50,8 @@ def diff_register(base_ref: str, head_ref: str | None, today: dt.date, *,
     changed = changed_paths(root, fork, head)
 
     judging = gate_settings(root, cwd, base, base_ref, config, changed)
-    blobs = Blobs(root, fork, head)
-    judge = Judge(judging.settings, cwd, root, changed, blobs)
+    trees = Trees(root, fork, head, changed)
+    judge = Judge(judging.settings, cwd, root, changed, trees)
     configs = (read_side_config(root, fork, judging.config),
                read_side_config(root, head, judging.head_config))
     gate_files(judge, root, base, head, judging, configs)
@@ -61,7 +61,7 @@ def diff_register(base_ref: str, head_ref: str | None, today: dt.date, *,
     judge.changed = register_moves(root, fork, changed, judging, head_judging)
     sides = read_sides(root, fork, base_ref, head, judge.changed, judging, today, cwd,
                        head_judging)
-    blobs.head_tree = sides.head.tree
+    trees.head_tree = sides.head.tree
     judge.problems.extend(sides.problems)
     judge_pairs(judge, sides)
     untouched_evidence(judge, sides.evidence_hits, sides.head.findings)

@@ -1,19 +1,23 @@
-"""Closure evidence as the gate reads it: the items, the repository file each names, and
-BASE's items paired with HEAD's.
+"""Closure evidence as the gate reads it: the items, the repository file each resolves
+to on each side, and BASE's items paired with HEAD's.
 
-A move can rewrite an evidence path so that it names the same file from the new folder;
-pairing by the file named (then by blob) keeps that from looking like removed evidence or
-an edited closed record.
+Identity comes from what a citation resolves to, never from how it is written: YAML
+escapes, ``./`` and ``../`` detours and symlinks inside the repository all lead to one
+file and its blob. A move can rewrite an evidence path so that it names the same file from
+the new folder; pairing by the file reached (then by blob) keeps that from looking like
+removed evidence or an edited closed record.
 """
 
 from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..git.tree import SYMLINK, Entry, tree_entries, worktree_blobs
+from ..git.files import Files, commit_files, files_of, worktree_files
+from ..git.tree import Entry
 
 
 def evidence_items(data: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -41,90 +45,127 @@ def evidence_target(finding_rel: str, written: Any) -> str | None:
     return None if target == ".." or target.startswith("../") else target
 
 
+@dataclass(frozen=True)
+class Cited:
+    """The repository file an evidence citation resolves to on one side, and its content
+    (a blob id: a mode change such as ``chmod +x`` is no change)."""
+
+    path: str
+    blob: str
+    via: str
+    """The path as written, normalised (``..`` folded), before any symlink is followed."""
+
+
+def cite(files: Files, finding_rel: str, written: Any) -> Cited | None:
+    """What an evidence path written in the finding at ``finding_rel`` resolves to in
+    ``files``, symlinks followed as a checkout would; None when it reaches no file in the
+    repository."""
+    via = evidence_target(finding_rel, written)
+    if via is None or written.endswith(("/", "/.")) or ".git" in via.split("/"):
+        return None
+    return cite_file(files, via)
+
+
+def cite_file(files: Files, path: str) -> Cited | None:
+    """What the repository path ``path`` resolves to in ``files``."""
+    reached = files.reach(path)
+    return None if reached is None else Cited(reached[0], reached[1].sha, path)
+
+
 @dataclass
-class Blobs:
-    """Blob ids of files on either side, looked up only when an evidence path was
-    rewritten and the question is whether it still names the same file."""
+class Trees:
+    """Both sides' files, listed once and only when a citation must be resolved: BASE's
+    (the merge base) and HEAD's (a commit, or the working tree as git would commit it)."""
 
     root: Path
     fork: str
     head: str | None
+    changed: dict[str, str]
     head_tree: dict[str, Entry] | None = None
+    """HEAD's listing, when validating a HEAD commit has already read it."""
 
-    def base(self, paths: list[str]) -> dict[str, str]:
-        """Blob ids at the merge base (symlinks name no file content: left out)."""
-        return {p: e.sha for p, e in tree_entries(self.root, self.fork, paths).items()
-                if e.mode != SYMLINK}
+    @cached_property
+    def before(self) -> Files:
+        return commit_files(self.root, self.fork)
 
-    def after(self, paths: list[str]) -> dict[str, str]:
-        """Blob ids on HEAD: the working tree's files hashed, or the commit's tree."""
+    @cached_property
+    def after(self) -> Files:
         if self.head is None:
-            return worktree_blobs(self.root, paths)
-        tree = self.head_tree
-        if tree is None:
-            tree = {p: e for p, e in tree_entries(self.root, self.head, paths).items()}
-        return {p: tree[p].sha for p in paths if p in tree and tree[p].mode != SYMLINK}
+            return worktree_files(self.root, self.before, self.changed)
+        if self.head_tree is not None:
+            return files_of(self.root, self.head_tree)
+        return commit_files(self.root, self.head)
+
+
+_Pair = tuple[dict[str, Any], dict[str, Any], Cited | None, Cited | None]
 
 
 @dataclass
 class EvidenceMatch:
-    """BASE's closure evidence paired with HEAD's, by the file each names."""
+    """BASE's closure evidence paired with HEAD's, by the file each resolves to."""
 
-    pairs: list[tuple[dict[str, Any], dict[str, Any], str | None]]  # old, new, old target
-    removed: list[dict[str, Any]]
+    pairs: list[_Pair]
+    """BASE item, its HEAD successor, and what each resolves to on its side."""
+    removed: list[tuple[dict[str, Any], Cited | None]]
+    """BASE items no HEAD item succeeds, and what each resolved to on BASE."""
     tokens_old: dict[int, str]
     tokens_new: dict[int, str]
 
 
-def match_evidence(blobs: Blobs, old_path: str, old_data: dict[str, Any] | None, rel: str,
+def match_evidence(trees: Trees, old_path: str, old_data: dict[str, Any] | None, rel: str,
                    new_data: dict[str, Any]) -> EvidenceMatch:
-    """Pair each BASE evidence item with a HEAD item naming the same repository file
-    (its path resolved from each side's folder), or else a file with the same blob;
-    URLs pair when equal."""
+    """Pair each BASE evidence item with a HEAD item resolving to the same repository file
+    (each resolved from its own side's folder, symlinks followed), or else to a file with
+    the same blob; URLs pair when equal, paths that resolve to nothing when written alike."""
     old_items, new_items = evidence_items(old_data), evidence_items(new_data)
-    old_targets = [evidence_target(old_path, i.get("path")) if "path" in i else None
-                   for i in old_items]
-    new_targets = [evidence_target(rel, i.get("path")) if "path" in i else None
-                   for i in new_items]
-    used: set[int] = set()
+    before = [cite(trees.before, old_path, i["path"]) if "path" in i else None
+              for i in old_items]
+    after = [cite(trees.after, rel, i["path"]) if "path" in i else None for i in new_items]
+    found = _pair_items(old_items, new_items, before, after)
+    tokens_old, tokens_new = {}, {}
+    for index, item in enumerate(old_items):
+        tokens_old[index] = _token(before[index], old_path, item)
+        if index in found:
+            tokens_new[found[index]] = tokens_old[index]
+    for j, item in enumerate(new_items):
+        tokens_new.setdefault(j, _token(after[j], rel, item))
+    pairs = [(item, new_items[found[i]], before[i], after[found[i]])
+             for i, item in enumerate(old_items) if i in found]
+    removed = [(item, before[i]) for i, item in enumerate(old_items) if i not in found]
+    return EvidenceMatch(pairs, removed, tokens_old, tokens_new)
+
+
+def _pair_items(old_items: list[dict[str, Any]], new_items: list[dict[str, Any]],
+                before: list[Cited | None], after: list[Cited | None]) -> dict[int, int]:
+    """BASE item index -> HEAD item index: the same file first, the same content second."""
     found: dict[int, int] = {}
 
     def pair(index: int, test: Any) -> None:
         for j, item in enumerate(new_items):
-            if j not in used and test(j, item):
-                used.add(j)
+            if j not in found.values() and test(j, item):
                 found[index] = j
                 return
 
     for index, item in enumerate(old_items):
-        target = old_targets[index]
+        cited = before[index]
         if "path" not in item:
             pair(index, lambda j, n, i=item: "path" not in n and n.get("url") == i.get("url"))
-        elif target is None:
+        elif cited is None:
             pair(index, lambda j, n, i=item: n.get("path") == i.get("path"))
         else:
-            pair(index, lambda j, n, t=target: new_targets[j] == t)
-    lost = [i for i, item in enumerate(old_items)
-            if i not in found and old_targets[i] is not None]
-    spare = [j for j in range(len(new_items)) if j not in used and new_targets[j]]
-    if lost and spare:
-        before = blobs.base([old_targets[i] for i in lost])  # type: ignore[misc]
-        after = blobs.after([new_targets[j] for j in spare])  # type: ignore[misc]
-        for index in lost:
-            sha = before.get(old_targets[index])  # type: ignore[arg-type]
-            pair(index, lambda j, n, s=sha: s is not None and j in spare
-                 and after.get(new_targets[j]) == s)  # type: ignore[arg-type]
-    pairs, tokens_old, tokens_new = [], {}, {}
-    for index, item in enumerate(old_items):
-        token = f"file {old_targets[index] or item.get('path')}"
-        tokens_old[index] = token
-        if index in found:
-            pairs.append((item, new_items[found[index]], old_targets[index]))
-            tokens_new[found[index]] = token
-    for j, item in enumerate(new_items):
-        tokens_new.setdefault(j, f"file {new_targets[j] or item.get('path')}")
-    removed = [item for index, item in enumerate(old_items) if index not in found]
-    return EvidenceMatch(pairs, removed, tokens_old, tokens_new)
+            pair(index, lambda j, n, c=cited: after[j] is not None and after[j].path == c.path)
+    for index, cited in enumerate(before):
+        if index not in found and cited is not None:
+            pair(index, lambda j, n, c=cited: after[j] is not None and after[j].blob == c.blob)
+    return found
+
+
+def _token(cited: Cited | None, finding_rel: str, item: dict[str, Any]) -> str:
+    """An item's path as the file it names, so that a moved finding's rewritten path that
+    names the same file compares equal."""
+    if cited is not None:
+        return f"file {cited.path}"
+    return f"file {evidence_target(finding_rel, item.get('path')) or item.get('path')}"
 
 
 def with_tokens(data: dict[str, Any], tokens: dict[int, str]) -> dict[str, Any]:
@@ -147,7 +188,7 @@ def paths_restored(new_raw: bytes, match: EvidenceMatch) -> bytes:
     """HEAD's bytes with each evidence path rewritten to name the same file from a moved
     finding's new folder put back as BASE wrote it: equal to BASE's bytes when the rewrite
     is all that changed, not a comma, not a comment."""
-    rewrites = sorted({(str(n["path"]), str(o["path"])) for o, n, _ in match.pairs
+    rewrites = sorted({(str(n["path"]), str(o["path"])) for o, n, *_ in match.pairs
                        if "path" in o and o.get("path") != n.get("path")},
                       key=lambda pair: -len(pair[0]))
     text = new_raw

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..contract.model import ERROR, Problem
 from ..contract.validate import display_path
 from ..git.tree import ls_tree
-from .base_side import Base, EvidenceHit, evidence_touched, read_base
+from .base_side import Base, read_base
+from .citations import closed_citing
 from .config import GateSettings, check_register_exists
 from .findings import finding_path
 from .head_side import Head, validate_head
@@ -33,8 +35,9 @@ class Sides:
     """Findings the change modifies or deletes (paths on BASE)."""
     new_paths: list[str]
     """Findings the change adds or modifies (paths on HEAD)."""
-    evidence_hits: dict[str, EvidenceHit]
-    """Unchanged findings whose evidence file the change modifies or deletes."""
+    evidence_hits: dict[str, dict[str, Any]]
+    """Unchanged findings, closed on BASE, whose evidence the change reaches (path ->
+    BASE's front matter; see `citations`)."""
     checked: list[str]
     """Every finding file validated on HEAD."""
     problems: list[Problem]
@@ -80,8 +83,8 @@ def read_sides(root: Path, fork: str, base_ref: str, head: str | None,
     new_paths = [p for p, s in changed.items()
                  if s in ("A", "M") and finding_path(p, on_head.register, on_head.evidence)]
     old_side = read_base(root, base_tree, old_paths)
-    evidence_hits = evidence_touched(root, fork, base_tree, changed, register, evidence,
-                                     set(old_paths) | set(new_paths))
+    evidence_hits = closed_citing(root, fork, changed, register, evidence,
+                                  set(old_paths) | set(new_paths))
     check = sorted(set(new_paths) | set(evidence_hits))
     head_side = validate_head(root, head, on_head, check, today, cwd)
     links = [Problem(

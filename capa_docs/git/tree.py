@@ -246,29 +246,56 @@ def _expand_links(paths: list[str], tree: dict[str, Entry],
                   targets: dict[str, str]) -> list[str]:
     """The tree entries a path needs: itself, and every symlink met on the way, followed."""
     needed: list[str] = []
-    queue = list(paths)
-    seen: set[str] = set()
-    while queue and len(seen) < 10_000:
-        path = queue.pop()
-        if path in seen or path.startswith("../") or path == "..":
-            continue
-        seen.add(path)
-        parts = path.split("/")
-        for end in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:end])
-            entry = tree.get(prefix)
-            if entry is None:
-                continue
-            needed.append(prefix)
-            if entry.mode == SYMLINK:
-                # The link's target is in the same tree, so follow it to the real file.
-                target = targets.get(entry.sha)
-                if target is not None:
-                    rest = "/".join(parts[end:])
-                    joined = posixpath.join(posixpath.dirname(prefix), target, rest)
-                    queue.append(posixpath.normpath(joined))
-            break
+    for path in paths:
+        needed.extend(follow(tree, targets, path).met)
     return list(dict.fromkeys(needed))
+
+
+MAX_LINKS = 40
+"""Symlinks followed for one path before it counts as a loop (Linux's limit)."""
+
+
+@dataclass(frozen=True)
+class Followed:
+    """Where a repository path leads in a tree, as a checkout of it would resolve it."""
+
+    path: str | None
+    """The repository path reached; None when the way leaves the repository (``..`` above
+    the root, an absolute link) or loops."""
+    met: tuple[str, ...]
+    """The tree entries passed on the way, in order: each symlink, and the file reached."""
+
+
+def follow(tree: dict[str, Entry], links: dict[str, str], path: str) -> Followed:
+    """Follow ``path`` through ``tree`` one name at a time, as the kernel does: a symlink's
+    target (``links``: link path -> target as written) replaces it, from the link's folder,
+    and ``..`` goes up from where the way has got to, not from what was written."""
+    todo = [part for part in path.split("/") if part not in ("", ".")]
+    done: list[str] = []
+    met: list[str] = []
+    hops = 0
+    while todo:
+        part = todo.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not done:
+                return Followed(None, tuple(met))
+            done.pop()
+            continue
+        here = "/".join([*done, part])
+        entry = tree.get(here)
+        if entry is not None:
+            met.append(here)
+        if entry is None or entry.mode != SYMLINK:
+            done.append(part)
+            continue
+        hops += 1
+        target = links.get(here)
+        if target is None or target.startswith("/") or hops > MAX_LINKS:
+            return Followed(None, tuple(met))
+        todo[:0] = target.split("/")
+    return Followed("/".join(done), tuple(met))
 
 
 def _write(into: Path, rel: str, raw: bytes) -> None:

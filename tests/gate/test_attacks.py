@@ -201,3 +201,158 @@ def test_removing_a_pin_is_an_edit(tmp_path: Path) -> None:
     write_finding(root / "register", unpinned())
     code, problems = diff_json(root)
     assert code == 1 and ("closed-edited", "error") in found(problems)
+
+
+# --- A. evidence whose change the gate could not see -----------------------------------
+
+def citing(root: Path, written: str, files: dict[str, bytes | str]) -> Path:
+    """Commit, as the base, the closed minor citing its evidence as ``written`` (raw YAML,
+    unpinned) and ``files`` under register/evidence/CAPA-2026-004 (str: a symlink to it)."""
+    folder = root / "register" / "evidence" / "CAPA-2026-004"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            target.symlink_to(content)
+        else:
+            target.write_bytes(content)
+    path = write_finding(root / "register", unpinned())
+    text = path.read_text()
+    path.write_text(text.replace(f"path: {EVIDENCE}", f"path: {written}", 1))
+    commit_all(root, "Base", "2026-11-01")
+    git(root, "checkout", "-q", "-b", "pr")
+    valid = run_capa("validate", "--today", TODAY, "--format", "json", cwd=root)
+    assert found(problems_json(valid)) == [("evidence-unpinned", "warning")], valid.stdout
+    assert diff_json(root) == (0, [])
+    return folder
+
+
+def bare_repo(tmp_path: Path) -> Path:
+    return init_repo(tmp_path / "repo")
+
+
+def assert_caught(root: Path, rule: str, *words: str) -> None:
+    """The change is refused in the working tree and as a commit, on the closed finding."""
+    for head in ((), ("pr",)):
+        if head:
+            commit_all(root, "The change")
+        code, problems = diff_json(root, *head)
+        hits = [p for p in problems if p["rule"] == rule]
+        assert code == 1 and len(hits) == 1, problems
+        assert hits[0]["path"] == "register/2026/CAPA-2026-004.md"
+        assert all(word in hits[0]["message"] for word in words), hits[0]["message"]
+
+
+@pytest.mark.parametrize("written", [
+    r'"../evidence/CAPA-2026-004/check\x6Cist.txt"',
+    r'"../evidence/CAPA-2026-004/\u0063hecklist.txt"',
+    '"../evidence/CAPA-2026-004/check\\\n      list.txt"',
+])
+def test_evidence_cited_with_yaml_escapes_is_protected(tmp_path: Path, written: str) -> None:
+    folder = citing(bare_repo(tmp_path), written, {"checklist.txt": b"v3\n"})
+    (folder / "checklist.txt").write_bytes(b"forged\n")
+    assert_caught(folder.parents[2], "closed-edited",
+                  "evidence file register/evidence/CAPA-2026-004/checklist.txt", "was changed")
+
+
+def test_evidence_named_with_a_space_folded_over_two_lines_is_protected(
+        tmp_path: Path) -> None:
+    folder = citing(bare_repo(tmp_path), "../evidence/CAPA-2026-004/access\n      review.txt",
+                    {"access review.txt": b"v3\n"})
+    (folder / "access review.txt").unlink()
+    assert_caught(folder.parents[2], "evidence-removed", "was deleted")
+
+
+def test_evidence_named_without_a_literal_run_is_protected(tmp_path: Path) -> None:
+    folder = citing(bare_repo(tmp_path), "../evidence/CAPA-2026-004/x/'",
+                    {"x/'": b"v3\n"})
+    (folder / "x" / "'").write_bytes(b"forged\n")
+    assert_caught(folder.parents[2], "closed-edited", "was changed")
+
+
+def test_evidence_reached_through_a_file_symlink_is_protected(tmp_path: Path) -> None:
+    folder = citing(bare_repo(tmp_path), "../evidence/CAPA-2026-004/latest.txt",
+                    {"checklist-v3.txt": b"v3\n", "latest.txt": "checklist-v3.txt"})
+    (folder / "checklist-v3.txt").write_bytes(b"forged\n")
+    assert_caught(folder.parents[2], "closed-edited",
+                  "register/evidence/CAPA-2026-004/checklist-v3.txt (cited as "
+                  "register/evidence/CAPA-2026-004/latest.txt) of closed finding "
+                  "CAPA-2026-004 was changed")
+
+
+@pytest.mark.parametrize("change", ["edit the file", "retarget the folder link"])
+def test_evidence_reached_through_a_folder_symlink_is_protected(
+        tmp_path: Path, change: str) -> None:
+    root = bare_repo(tmp_path)
+    archive = root / "archive" / "2026"
+    for name, content in (("a/checklist.txt", b"v3\n"), ("b/checklist.txt", b"forged\n")):
+        (archive / name).parent.mkdir(parents=True, exist_ok=True)
+        (archive / name).write_bytes(content)
+    (root / "register" / "evidence").mkdir(parents=True)
+    (root / "register" / "evidence" / "CAPA-2026-004").symlink_to("../../archive/2026/a")
+    citing(root, EVIDENCE, {})
+    link = root / "register" / "evidence" / "CAPA-2026-004"
+    if change == "edit the file":
+        (archive / "a" / "checklist.txt").write_bytes(b"forged\n")
+        assert_caught(root, "closed-edited", "archive/2026/a/checklist.txt", "was changed")
+    else:
+        link.unlink()
+        link.symlink_to("../../archive/2026/b")
+        assert_caught(root, "closed-edited", "archive/2026/a/checklist.txt",
+                      "its path now leads to archive/2026/b/checklist.txt")
+
+
+def test_a_finding_cited_as_evidence_is_protected(tmp_path: Path) -> None:
+    """A closed finding may cite another finding (an audit's record, say): editing that
+    one edits the closed finding's evidence."""
+    root = bare_repo(tmp_path)
+    write_finding(root / "register", in_progress(id="CAPA-2026-003"))
+    citing(root, "CAPA-2026-003.md", {})
+    write_finding(root / "register", in_progress(id="CAPA-2026-003", title="Reworded"))
+    assert_caught(root, "closed-edited", "evidence file register/2026/CAPA-2026-003.md of "
+                  "closed finding CAPA-2026-004 was changed")
+
+
+@pytest.mark.parametrize("mode", ["worktree", "commit"])
+def test_a_mode_change_of_an_evidence_file_is_no_change(tmp_path: Path, mode: str) -> None:
+    root = make_repo(tmp_path, finding())
+    (root / "register" / "evidence" / "CAPA-2026-004" / "checklist.txt").chmod(0o755)
+    if mode == "commit":
+        commit_all(root, "chmod +x")
+        assert "100755" in git(root, "ls-tree", "-r", "pr", "register/evidence")
+    assert diff_json(root, *(["pr"] if mode == "commit" else [])) == (0, [])
+
+
+# --- B. reopening keeps the earlier closure's files -------------------------------------
+
+def reopened(**changes: Any) -> dict[str, Any]:
+    data = finding(status="in-progress", closure=None, **changes)
+    data["corrective_actions"].append({"action": "Automate the vendor check.",
+                                       "owner": "Jane Smith", "due": "2027-01-31"})
+    return data
+
+
+def test_reopening_that_deletes_the_closure_and_its_files_is_refused(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, finding())
+    write_finding(root / "register", reopened())
+    (root / "register" / "evidence" / "CAPA-2026-004" / "checklist.txt").unlink()
+    assert_caught(root, "evidence-removed",
+                  "evidence file register/evidence/CAPA-2026-004/checklist.txt of "
+                  "CAPA-2026-004's closure on the base branch was deleted",
+                  "stays as the record of what was claimed")
+    assert ("reopened", "warning") in found(diff_json(root, "pr")[1])
+
+
+def test_reopening_that_rewrites_the_closure_files_is_refused(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, finding())
+    write_finding(root / "register", reopened())
+    write_evidence(root / "register", "CAPA-2026-004", content=b"forged\n")
+    assert_caught(root, "closed-edited", "closure on the base branch was changed")
+
+
+def test_reopening_that_keeps_the_files_is_a_warning(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, finding())
+    write_finding(root / "register", reopened())
+    code, problems = diff_json(root)
+    assert code == 0 and found(problems) == [("reopened", "warning")]

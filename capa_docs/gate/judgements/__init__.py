@@ -47,6 +47,6 @@ def judge_pair(judge: Judge, old: Base, new: Finding | None, rel: str,
     if old.data is None:
         return  # BASE's version was unreadable: HEAD's validation is all there is
     pair = Pair(old, old.data, new, rel, new_raw or b"", finding_id(old.data, old.path),
-                renamed, judge.blobs)
+                renamed, judge.trees)
     for judgement in PAIR_JUDGEMENTS:
         judgement(judge, pair)

@@ -1,8 +1,9 @@
 """Closed records: a closed finding stays as it was, its fields, its narrative, its
-evidence items and the evidence files themselves.
+evidence items and the files they resolve to.
 
 A move may rewrite an evidence path so it names the same file from the new folder; that
-alone is no change (see `gate.evidence`).
+alone is no change (see `gate.evidence`). Evidence files are compared by what each citation
+resolves to on each side, and by blob.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from typing import Any
 
 from ...contract.model import Finding, KeyPath
 from ...git.pin import pinned_data, pinned_text
-from ..base_side import EvidenceHit
 from ..evidence import (
+    Cited,
+    cite,
+    cite_file,
+    evidence_items,
     evidence_key,
-    evidence_target,
     new_pins,
     paths_restored,
     with_tokens,
@@ -68,42 +71,61 @@ def _evidence_paths(data: dict[str, Any], indexes: dict[int, str]) -> list[str]:
 
 
 def closed_evidence(judge: Judge, pair: Pair) -> None:
-    """evidence-removed or closed-edited: a closed finding's evidence item was removed, or
-    the file an item names was deleted or changed by this change."""
-    if not pair.stays_closed:
+    """evidence-removed or closed-edited: what a closure on the base branch rests on
+    changed. While the finding stays closed no item may go, and no file an item resolves
+    to may change or vanish; reopening may drop the closure, but not its files: they stay
+    as the record of what was claimed."""
+    if pair.old_data.get("status") != "closed":
         return
-    match = pair.evidence
-    for item in match.removed:
-        judge.at("evidence-removed", pair.new, pair.rel, ("closure", "evidence"),
-                 f"closure evidence {evidence_key(item)} was removed from closed "
-                 f"finding {pair.fid}; evidence of a closure is kept: restore it")
-    for _old_item, new_item, target in match.pairs:
-        if target is None or evidence_target(pair.rel, new_item.get("path")) != target:
-            continue  # a URL, or the same content under another path
-        _evidence_file(judge, pair.new, pair.rel, target, judge.changed.get(target),
-                       pair.fid)
+    stays, match = pair.stays_closed, pair.evidence
+    for item, before in match.removed:
+        if stays:
+            judge.at("evidence-removed", pair.new, pair.rel, ("closure", "evidence"),
+                     f"closure evidence {evidence_key(item)} was removed from closed "
+                     f"finding {pair.fid}; evidence of a closure is kept: restore it")
+        elif before is not None:
+            after = cite_file(judge.trees.after, before.path)
+            _evidence_file(judge, pair.new, pair.rel, pair.fid, before, after, earlier=True)
+    for _old_item, _new_item, before, after in match.pairs:
+        if before is not None:
+            _evidence_file(judge, pair.new, pair.rel, pair.fid, before, after,
+                           earlier=not stays)
 
 
-def untouched_evidence(judge: Judge, hits: dict[str, EvidenceHit],
+def untouched_evidence(judge: Judge, hits: dict[str, dict[str, Any]],
                        head: dict[str, Finding]) -> None:
-    """The same for closed findings the change left alone while it deleted or changed
-    an evidence file they name."""
-    for path, (kind, target, old) in sorted(hits.items()):
-        if old.get("status") != "closed":
-            continue
-        _evidence_file(judge, head.get(path), path, target, kind, finding_id(old, path))
+    """The same for closed findings the change left alone while it changed what their
+    evidence resolves to (``hits``: path -> BASE's front matter, see `gate.citations`)."""
+    for path, data in sorted(hits.items()):
+        for item in evidence_items(data):
+            before = cite(judge.trees.before, path, item.get("path")) if "path" in item else None
+            if before is not None:
+                _evidence_file(judge, head.get(path), path, finding_id(data, path), before,
+                               cite(judge.trees.after, path, item["path"]))
 
 
-def _evidence_file(judge: Judge, new: Finding | None, rel: str, target: str,
-                   status: str | None, fid: str) -> None:
-    if status == "D":
-        judge.at("evidence-removed", new, rel, ("closure", "evidence"),
-                 f"evidence file {target} of closed finding {fid} was deleted; "
-                 "evidence of a closure is kept: restore it")
-    elif status is not None:
-        judge.at("closed-edited", new, rel, ("closure", "evidence"),
-                 f"evidence file {target} of closed finding {fid} was changed; a "
-                 "closed record's evidence stays as it was: add a new file instead")
+def _evidence_file(judge: Judge, new: Finding | None, rel: str, fid: str, before: Cited,
+                   after: Cited | None, earlier: bool = False) -> None:
+    """Report a cited file that is gone or holds other content (a mode change is no
+    change: blobs are compared)."""
+    if after is not None and after.blob == before.blob:
+        return
+    name = before.path if before.via == before.path else f"{before.path} (cited as {before.via})"
+    whose = f"{fid}'s closure on the base branch" if earlier else f"closed finding {fid}"
+    where = ("status",) if earlier else ("closure", "evidence")
+    keep = ("the earlier closure's evidence stays as the record of what was claimed"
+            if earlier else "evidence of a closure is kept")
+    if after is None:
+        gone = ("was deleted" if cite_file(judge.trees.after, before.path) is None
+                else "is no longer where its path leads")
+        judge.at("evidence-removed", new, rel, where,
+                 f"evidence file {name} of {whose} {gone}; {keep}: restore it")
+    else:
+        what = ("was changed" if after.path == before.path else
+                f"was replaced: its path now leads to {after.path}, which holds other content")
+        judge.at("closed-edited", new, rel, where,
+                 f"evidence file {name} of {whose} {what}; {keep}, as it was: add a new "
+                 "file instead")
 
 
 def _changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

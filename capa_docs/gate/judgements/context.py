@@ -18,7 +18,7 @@ from ...contract.rules import DIFF_RULES
 from ...contract.settings import Settings
 from ...contract.validate import display_path
 from ..base_side import Base
-from ..evidence import Blobs, EvidenceMatch, match_evidence
+from ..evidence import EvidenceMatch, Trees, match_evidence
 from ..result import Change
 
 
@@ -32,7 +32,7 @@ class Judge:
     root: Path
     changed: dict[str, str]
     """Every path the change touched, and how: A, M or D."""
-    blobs: Blobs
+    trees: Trees
     problems: list[Problem] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -79,7 +79,7 @@ class Pair:
     old_id: str
     renamed: bool
     """The new ID is already reported (a file deleted and re-added under another ID)."""
-    blobs: Blobs
+    trees: Trees
 
     @property
     def fid(self) -> str:
@@ -99,4 +99,4 @@ class Pair:
     @cached_property
     def evidence(self) -> EvidenceMatch:
         """BASE's closure evidence paired with HEAD's (looked up once, when asked)."""
-        return match_evidence(self.blobs, self.old.path, self.old_data, self.rel, self.data)
+        return match_evidence(self.trees, self.old.path, self.old_data, self.rel, self.data)
