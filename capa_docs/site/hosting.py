@@ -25,6 +25,11 @@ PRIVATE_ROBOTS = (
     "User-agent: *\n"
     "Disallow: /\n")
 
+# The policy a web server adds to every response when it cannot send each page's hashes
+# (nginx, Apache): each page's <meta> carries those, and both policies apply, so the
+# header adds what only a header can say and repeats what needs no hash.
+SERVER_POLICY = "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'none'"
+
 # Powerful features a register never uses, each refused to the page and anything it frames.
 PERMISSIONS = ("accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
                "magnetometer", "microphone", "midi", "payment", "usb")
