@@ -13,12 +13,14 @@ import os
 import re
 import shutil
 import threading
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ..helpers import write_finding
+from ..helpers import TODAY, finding, run_capa, write_evidence, write_finding
+from ..privacy import parse_headers_file
 from ..sites import mkdocs_build, repo_with, sample_register, write_config
 
 pytestmark = pytest.mark.e2e
@@ -59,27 +61,74 @@ def _more_findings(root: Path) -> None:
             "clauses": ["10.1"], "owner": "Jane Smith"})
 
 
+# The light/dark toggle of this repository's mkdocs.yml: its inline script runs under the
+# policy by hash.
+PALETTE = [
+    {"media": "(prefers-color-scheme: light)", "scheme": "default",
+     "toggle": {"icon": "material/brightness-7", "name": "Switch to dark mode"}},
+    {"media": "(prefers-color-scheme: dark)", "scheme": "slate",
+     "toggle": {"icon": "material/brightness-4", "name": "Switch to light mode"}},
+]
+
+
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = repo_with(tmp_path_factory.mktemp("e2e"), _more_findings)
-    # No web fonts: the test machine is offline, and a failed font request is a console error.
+    # theme.font is not set: the plugin turns Material's Google Fonts off by itself.
     write_config(root, {"reviews": {"MR-2026-Q4": "2026-11-28"}},
-                 theme={"name": "material", "font": False})
+                 theme={"name": "material", "palette": PALETTE,
+                        "features": ["search.highlight"]})
     mkdocs_build(root / "mkdocs.yml")
-    handler = functools.partial(_QuietHandler, directory=str(root / "site"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serve(root / "site") as url:
+        yield url
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+@pytest.fixture(scope="module")
+def raw_html_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A register that trusts its writers (allow_raw_html) with a script in a narrative."""
+    def register(root: Path) -> None:
+        write_evidence(root / "register", "CAPA-2026-004")
+        write_finding(root / "register", finding(), body=(
+            "<p id=\"before\">Before the script.</p>\n\n"
+            "<script>document.title = \"run\"; document.body.dataset.ran = \"yes\";</script>\n"))
+
+    root = repo_with(tmp_path_factory.mktemp("raw"), register)
+    write_config(root, {"allow_raw_html": True})
+    mkdocs_build(root / "mkdocs.yml")
+    with _serve(root / "site") as url:
+        yield url
+
+
+class _serve:
+    """The site on a local static host that sends the build's _headers, as Netlify and
+    Cloudflare Pages would: the header policy and the page's <meta> policy both apply."""
+
+    def __init__(self, site: Path) -> None:
+        headers = parse_headers_file((site / "_headers").read_text())["/*"]
+        handler = functools.partial(_Host, directory=str(site), extra=headers)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+
+    def __enter__(self) -> str:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class _Host(http.server.SimpleHTTPRequestHandler):
     """A static host. Chromium asks for /favicon.ico when it shows a plain-text file (the
     evidence); MkDocs sites have none, so answer 204 rather than log a 404 as an error."""
+
+    def __init__(self, *args: object, extra: dict[str, str], **kwargs: object) -> None:
+        self.extra = extra
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def end_headers(self) -> None:
+        for name, value in self.extra.items():
+            self.send_header(name, value)
+        super().end_headers()
 
     def do_GET(self) -> None:
         if self.path == "/favicon.ico":
@@ -104,9 +153,18 @@ def browser():
         browser.close()
 
 
+# Every Content-Security-Policy violation the page sees, kept where a test can read it.
+RECORD_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", e => window.__violations.push(
+  {directive: e.effectiveDirective, blocked: e.blockedURI, sample: e.sample}));
+"""
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(RECORD_VIOLATIONS)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -231,3 +289,133 @@ def test_pack_prints_the_chart_data_tables(page, site_url: str) -> None:
     page.pdf(path=str(ARTIFACTS / "pack.pdf"))
     page.goto(site_url + "management-review/")  # no print.css there: the rules are capa.css's
     assert page.eval_on_selector_all(f"details {tables}", visible) == [True] * 4
+
+
+# --- private by default (issue 14): under the policy, nothing from another host ---------
+
+PAGE_KINDS = {"home": "", "register": "register/", "finding": "findings/CAPA-2026-004/",
+              "management review": "management-review/", "review pack": "reviews/MR-2026-Q4/",
+              "review packs": "reviews/", "clauses": "clauses/"}
+
+
+@pytest.mark.parametrize("kind", sorted(PAGE_KINDS))
+def test_each_page_kind_loads_only_from_its_own_origin(page, site_url: str, kind: str) -> None:
+    """Every request of the page, its scripts' and the search worker's, stays on the site;
+    the page and the host's policy report no violation (the fixture fails on any console
+    error, which is where Chromium reports one too)."""
+    requests: list[str] = []
+    page.context.on("request", lambda request: requests.append(request.url))
+    response = page.goto(site_url + PAGE_KINDS[kind])
+    assert response is not None and "frame-ancestors 'none'" in response.headers[
+        "content-security-policy"]
+    page.wait_for_load_state("networkidle")
+    assert page.locator("meta[http-equiv=Content-Security-Policy]").count() == 1
+    assert len(requests) > 3
+    assert [url for url in requests if not url.startswith(site_url)] == []
+    assert page.evaluate("window.__violations") == []
+
+
+def test_search_works_under_the_policy(page, site_url: str) -> None:
+    page.goto(site_url)
+    page.wait_for_load_state("networkidle")  # the worker has loaded the index
+    page.click("input.md-search__input")
+    page.keyboard.type("backups")  # the theme reads key presses, not a filled value
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for()
+    assert any("Backups never restore-tested" in text for text in results.all_text_contents())
+    assert page.evaluate("window.__violations") == []
+
+
+def test_palette_toggle_works_and_is_remembered(page, site_url: str) -> None:
+    """The toggle is the theme's script; the choice is restored on the next page by the
+    theme's inline palette script, which runs only because the policy has its hash."""
+    scheme = "document.body.getAttribute('data-md-color-scheme')"
+    page.goto(site_url + "clauses/")
+    assert page.evaluate(scheme) == "default"
+    page.click("form[data-md-component=palette] label:not([hidden])")
+    assert page.evaluate(scheme) == "slate"
+    page.goto(site_url + "register/")
+    assert page.evaluate(scheme) == "slate"
+    assert page.evaluate("window.__violations") == []
+
+
+def test_charts_take_their_stylesheets_under_the_policy(page, site_url: str) -> None:
+    """Each chart's inline stylesheet is allowed by its hash, which is of the text the
+    browser reads (`&gt;` decoded inside SVG): its rules apply, child combinators too."""
+    for url in ("management-review/", "reviews/MR-2026-Q4/"):
+        page.goto(site_url + url)
+        assert page.locator("svg.capa-chart").count() == 4
+        fills = page.eval_on_selector_all(
+            "svg.capa-chart .plot > .background", "els => els.map(e => getComputedStyle(e).fill)")
+        assert len(fills) == 4 and "rgb(0, 0, 0)" not in fills  # fill:transparent applied
+        sizes = page.eval_on_selector_all(
+            "svg.capa-chart .axis text", "els => els.map(e => getComputedStyle(e).fontSize)")
+        assert sizes and set(sizes) == {"13px"}
+        assert page.evaluate("window.__violations") == []
+
+
+def test_a_script_in_a_trusted_narrative_is_blocked_and_reported(browser,
+                                                                raw_html_url: str) -> None:
+    context = browser.new_context()
+    context.add_init_script(RECORD_VIOLATIONS)
+    page = context.new_page()
+    console: list[tuple[str, str]] = []
+    page.on("console", lambda message: console.append((message.type, message.text)))
+    try:
+        page.goto(raw_html_url + "findings/CAPA-2026-004/")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("#before").text_content() == "Before the script."  # raw HTML in
+        assert page.evaluate("document.body.dataset.ran") is None
+        assert page.title() != "run"
+        violations = page.evaluate("window.__violations")
+        assert violations and {v["directive"] for v in violations} == {"script-src-elem"}
+        assert {v["blocked"] for v in violations} == {"inline"}
+        assert any(kind == "error" and "Content Security Policy" in text
+                   for kind, text in console), console
+        # The theme's own inline scripts still ran: the palette and search are mounted.
+        assert page.evaluate("typeof __md_get") == "function"
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def offline_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = repo_with(tmp_path_factory.mktemp("offline-e2e"), _more_findings)
+    write_config(root, {"reviews": {"MR-2026-Q4": "2026-11-28"}},
+                 theme={"name": "material", "palette": PALETTE})
+    result = run_capa("offline", "auditor-copy.zip", "--today", TODAY, cwd=root)
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(root / "auditor-copy.zip") as archive:
+        archive.extractall(root / "unzipped")
+    return root / "unzipped" / "auditor-copy"
+
+
+def test_offline_copy_works_from_disk(page, offline_copy: Path) -> None:
+    """An auditor opens the unzipped copy from disk: filters and sort work, a click leads
+    from the register to a finding and on to its evidence, the charts show, and nothing
+    is fetched from anywhere but the copy."""
+    requests: list[str] = []
+    page.context.on("request", lambda request: requests.append(request.url))
+    page.goto((offline_copy / "register.html").as_uri())
+    assert "full-text search needs a web server" in page.locator(".capa-offline").inner_text()
+    page.select_option("select[name=status]", "closed")
+    assert _visible_ids(page) == ["CAPA-2025-019", "CAPA-2026-004", "CAPA-2026-011"]
+    page.click("table.capa-table th >> text=ID")
+    page.click("table.capa-table th >> text=ID")
+    assert _visible_ids(page) == ["CAPA-2026-011", "CAPA-2026-004", "CAPA-2025-019"]
+    with page.expect_navigation():
+        page.click("table.capa-table a >> text=CAPA-2026-004")
+    assert page.url.endswith("/findings/CAPA-2026-004.html")
+    image = page.locator("img.capa-evidence-image")
+    assert image.evaluate("img => img.complete && img.naturalWidth") == 1
+    with page.expect_navigation():
+        page.click("a.capa-evidence-file >> text=checklist.txt")
+    assert page.url.endswith("/files/register/evidence/CAPA-2026-004/checklist.txt")
+    assert page.locator("body").text_content().strip() == "Onboarding checklist v3"
+    page.goto((offline_copy / "management-review.html").as_uri())
+    assert page.locator("svg.capa-chart").count() == 4
+    assert page.locator("svg.capa-chart").first.is_visible()
+    assert page.evaluate("window.__violations") == []
+    assert requests and all(url.startswith("file://") for url in requests), requests
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "offline-review.png"), full_page=True)
