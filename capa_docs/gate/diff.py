@@ -51,7 +51,7 @@ def diff_register(base_ref: str, head_ref: str | None, today: dt.date, *,
 
     judging = gate_settings(root, cwd, base, base_ref, config, changed)
     trees = Trees(root, fork, head, changed)
-    judge = Judge(judging.settings, cwd, root, changed, trees)
+    judge = Judge(judging.settings, cwd, root, changed, trees, today)
     configs = (read_side_config(root, fork, judging.config),
                read_side_config(root, head, judging.head_config))
     gate_files(judge, root, base, head, judging, configs)

@@ -54,7 +54,9 @@ def closed_from(data: dict[str, Any], **closure: Any) -> dict[str, Any]:
         action["completed"] = "2026-11-10"
     done["closure"] = {"closed": "2026-11-20",
                        "evidence": [{"url": "https://intranet.example.com/leavers"}],
-                       "effectiveness": copy.deepcopy(CLOSED_MINOR["closure"]["effectiveness"]),
+                       "effectiveness": {"reviewed": "2026-11-18",
+                                         "by": "B. Reviewer (Internal Audit)",
+                                         "result": "effective", "method": "Sampled 5 leavers."},
                        **closure}
     return done
 
@@ -356,3 +358,101 @@ def test_reopening_that_keeps_the_files_is_a_warning(tmp_path: Path) -> None:
     write_finding(root / "register", reopened())
     code, problems = diff_json(root)
     assert code == 0 and found(problems) == [("reopened", "warning")]
+
+
+# --- C. closing by removing what is owed ------------------------------------------------
+
+def test_a_major_lowered_and_closed_is_judged_as_a_major(tmp_path: Path) -> None:
+    """Lowered to observation, its actions deleted, closed with one URL: the closure must
+    still meet what closing a major needs."""
+    base = in_progress(severity="major", status="open", root_cause=None, extent=None,
+                       correction=None)
+    root = make_repo(tmp_path, base)
+    data = finding(**{key: base[key] for key in ("id", "title", "raised")},
+                   severity="observation", root_cause=None, extent=None, correction=None,
+                   corrective_actions=None,
+                   closure={"closed": "2026-11-20",
+                            "evidence": [{"url": "https://intranet.example.com/leavers"}]})
+    write_finding(root / "register", data)
+    for head in ((), ("pr",)):
+        if head:
+            commit_all(root, "Close it")
+        code, problems = diff_json(root, *head)
+        assert code == 1
+        assert set(found(problems)) == {
+            ("severity-lowered", "warning"), ("action-removed", "error"),
+            ("root-cause", "error"), ("actions-open", "error"), ("effectiveness", "error")}
+        effectiveness = next(p for p in problems if p["rule"] == "effectiveness")
+        assert effectiveness["message"].startswith(
+            "judged as a major finding, its severity on the base branch (lowered to "
+            "observation in the change that closes it): a major finding cannot be closed")
+        assert len([p for p in problems if p["rule"] == "root-cause"]) == 3
+
+
+def test_a_lowered_closure_that_meets_the_stricter_rules_is_a_warning(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, in_progress())
+    write_finding(root / "register", closed_from(in_progress(severity="observation")))
+    code, problems = diff_json(root)
+    assert code == 0 and found(problems) == [("severity-lowered", "warning")]
+
+
+def test_open_actions_deleted_in_the_change_that_closes_are_refused(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, in_progress())
+    data = closed_from(in_progress())
+    data["corrective_actions"] = data["corrective_actions"][:1]
+    write_finding(root / "register", data)
+    assert_two_removed(root)
+
+
+def assert_two_removed(root: Path) -> None:
+    for head in ((), ("pr",)):
+        if head:
+            commit_all(root, "Close")
+        code, problems = diff_json(root, *head)
+        assert code == 1 and found(problems) == [("action-removed", "error")] * 2
+        assert "corrective action 2 of the base branch ('Automate the account removal " in (
+            problems[0]["message"])
+        assert "still open there, is not in CAPA-2026-005 as this change closes it" in (
+            problems[0]["message"])
+
+
+def test_open_actions_swapped_for_done_decoys_at_closure_are_refused(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, in_progress())
+    data = closed_from(in_progress())
+    for action in data["corrective_actions"][1:]:
+        action["action"] = "Done."
+    write_finding(root / "register", data)
+    assert_two_removed(root)
+
+
+def test_closing_with_every_open_action_completed_passes(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, in_progress())
+    write_finding(root / "register", closed_from(in_progress()))
+    assert diff_json(root) == (0, [])
+
+
+def test_due_date_pushed_while_a_decoy_takes_the_old_date(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, in_progress())
+    data = in_progress()
+    data["corrective_actions"][0] = {
+        "action": "Add an access review step to the leavers checklist.",
+        "owner": "Jane Smith", "due": "2027-04-15"}
+    data["corrective_actions"].append({"action": "Check the leavers list weekly.",
+                                       "owner": "Jane Smith", "due": "2026-12-15"})
+    write_finding(root / "register", data)
+    code, problems = diff_json(root)
+    assert code == 0 and found(problems) == [("due-extended", "warning")]
+    assert problems[0]["message"].startswith(
+        "a corrective action due 2026-12-15 is gone or reworded and corrective action 1, "
+        "due 2027-04-15 (121 days later), is new or reworded")
+
+
+def test_a_due_date_dropped_from_an_open_action(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, in_progress(severity="observation"))
+    data = in_progress(severity="observation")
+    del data["corrective_actions"][1]["due"]
+    write_finding(root / "register", data)
+    code, problems = diff_json(root)
+    assert code == 0 and found(problems) == [("due-extended", "warning")]
+    assert problems[0]["message"].startswith("corrective action 2 was due 2026-12-31 and has "
+                                             "no due date now")

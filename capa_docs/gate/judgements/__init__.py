@@ -18,11 +18,12 @@ from collections.abc import Callable
 from ...contract.model import Finding
 from ..base_side import Base
 from ..findings import finding_id
+from .actions import open_actions_removed
 from .closed import closed_edited, closed_evidence
 from .context import Judge, Pair
 from .dates import due_extended
 from .identity import id_changed, raised_changed, source_changed, successor_unreadable
-from .severity import severity_lowered
+from .severity import closed_at_base_severity, severity_lowered
 from .status import status_changed
 
 PAIR_JUDGEMENTS: tuple[Callable[[Judge, Pair], None], ...] = (
@@ -32,7 +33,9 @@ PAIR_JUDGEMENTS: tuple[Callable[[Judge, Pair], None], ...] = (
     closed_edited,
     closed_evidence,
     severity_lowered,
+    closed_at_base_severity,
     source_changed,
+    open_actions_removed,
     due_extended,
 )
 

@@ -7,6 +7,7 @@ through the judge, which applies the rule levels BASE configures.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ...contract.model import ERROR, OFF, Finding, KeyPath, Problem
-from ...contract.rules import DIFF_RULES
+from ...contract.rules import DIFF_RULES, RULES
 from ...contract.settings import Settings
 from ...contract.validate import display_path
 from ..base_side import Base
@@ -33,6 +34,8 @@ class Judge:
     changed: dict[str, str]
     """Every path the change touched, and how: A, M or D."""
     trees: Trees
+    today: dt.date
+    """The date the change is judged on (`--today`), for the contract's rules."""
     problems: list[Problem] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -43,8 +46,9 @@ class Judge:
         return display_path(self.root / rel, self.cwd)
 
     def report(self, rule: str, rel: str, line: int, message: str) -> None:
-        """A problem at BASE's level for ``rule``; none when BASE turned the rule off."""
-        level = self.settings.level(rule, DIFF_RULES[rule].level)
+        """A problem at BASE's level for ``rule`` (a diff rule, or a contract rule applied
+        by the gate); none when BASE turned the rule off."""
+        level = self.settings.level(rule, (DIFF_RULES.get(rule) or RULES[rule]).level)
         if level != OFF:
             self.problems.append(Problem(self.shown(rel), line, rule, level, message))
 
