@@ -4,8 +4,12 @@ site generator (``capa render``).
 It owns the page builders (``pages/``) over one shared context (``context``), the
 templates and their escaping (``templating``, ``templates/``), the narrative's conversion
 (``narrative``), links (``urls``), the review packs (``packs``), the charts (``charts``,
-``trends``), the build (``render``) and the MkDocs adapter (``plugin``, ``generated``).
+``trends``), the build (``render``), the MkDocs adapter (``plugin``, ``generated``), and
+what keeps the site private: the policy and its hashes (``csp``), each page's tags
+(``privacy``), the theme made private (``theme``), the files for the host (``hosting``)
+and the copy opened from disk (``offline``).
 
 It may import the contract, git and register rooms, never the gate or interop (which
-share its layer) nor the CLI. Only ``plugin`` and ``generated`` import MkDocs.
+share its layer) nor the CLI. Only ``plugin``, ``generated``, ``theme`` and ``offline``
+import MkDocs.
 """
