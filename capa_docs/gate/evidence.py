@@ -59,11 +59,9 @@ class Cited:
 def cite(files: Files, finding_rel: str, written: Any) -> Cited | None:
     """What an evidence path written in the finding at ``finding_rel`` resolves to in
     ``files``, symlinks followed as a checkout would; None when it reaches no file in the
-    repository."""
+    repository (git stores nothing under ``.git``, so nothing there is reached)."""
     via = evidence_target(finding_rel, written)
-    if via is None or written.endswith(("/", "/.")) or ".git" in via.split("/"):
-        return None
-    return cite_file(files, via)
+    return None if via is None else cite_file(files, via)
 
 
 def cite_file(files: Files, path: str) -> Cited | None:

@@ -27,13 +27,10 @@ class Files:
 
     def reach(self, path: str) -> tuple[str, Entry] | None:
         """The regular file ``path`` leads to once every symlink on the way is followed
-        inside the repository; None when it leads to nothing, out of the repository or
-        into ``.git``."""
+        inside the repository; None when it leads to nothing or out of the repository."""
         reached = follow(self.entries, self.links, path).path
         entry = self.entries.get(reached) if reached is not None else None
-        if reached is None or entry is None or entry.mode == SYMLINK:
-            return None
-        return None if ".git" in reached.split("/") else (reached, entry)
+        return None if reached is None or entry is None else (reached, entry)
 
 
 @lru_cache(maxsize=4)

@@ -270,7 +270,7 @@ def follow(tree: dict[str, Entry], links: dict[str, str], path: str) -> Followed
     """Follow ``path`` through ``tree`` one name at a time, as the kernel does: a symlink's
     target (``links``: link path -> target as written) replaces it, from the link's folder,
     and ``..`` goes up from where the way has got to, not from what was written."""
-    todo = [part for part in path.split("/") if part not in ("", ".")]
+    todo = path.split("/")
     done: list[str] = []
     met: list[str] = []
     hops = 0
