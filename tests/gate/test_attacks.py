@@ -456,3 +456,14 @@ def test_a_due_date_dropped_from_an_open_action(tmp_path: Path) -> None:
     assert code == 0 and found(problems) == [("due-extended", "warning")]
     assert problems[0]["message"].startswith("corrective action 2 was due 2026-12-31 and has "
                                              "no due date now")
+
+
+def test_a_problem_the_lowered_closure_has_anyway_is_reported_once(tmp_path: Path) -> None:
+    """What HEAD's own validation finds is not reported again as the stricter severity's."""
+    root = make_repo(tmp_path, in_progress())
+    data = closed_from(in_progress(severity="observation"))
+    del data["corrective_actions"][0]["completed"]
+    write_finding(root / "register", data)
+    code, problems = diff_json(root)
+    assert code == 1 and found(problems) == [("actions-open", "error"),
+                                             ("severity-lowered", "warning")]
