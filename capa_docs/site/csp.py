@@ -20,12 +20,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-# An inline script or style element, or an <svg> opening or closing: inside SVG (foreign
+# An inline script or style element, and an <svg> opening or closing: inside SVG (foreign
 # content) the text of <style> is not raw: the browser decodes character references
-# (`&gt;` in a chart's stylesheet) before it hashes, so we must too.
-_CODE = re.compile(
-    r"<(script|style)\b([^>]*)>(.*?)</\1\s*>|<(/?)svg\b[^>]*?(/?)>",
-    re.IGNORECASE | re.DOTALL)
+# (`&gt;` in a chart's stylesheet) before it hashes, so we must too. Tags are found by
+# their lower-case names in one pass (a page of thousands of tags has a handful of these;
+# the whole element is read only where one starts): one written in capitals is never
+# hashed, so it is refused, which is the safe way to be wrong.
+_MARK = re.compile(r"<(?:script|style)\b")
+_ELEMENT = re.compile(r"<(script|style)\b([^>]*)>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
 _SRC = re.compile(r"\ssrc\s*=", re.IGNORECASE)
 _TYPE = re.compile(r"""\stype\s*=\s*["']?([^"'\s>]*)""", re.IGNORECASE)
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
@@ -68,7 +70,7 @@ class InlineCode:
 def scripts_in(content: str) -> frozenset[str]:
     """The text of every inline script in a page's content: these are never hashed, so a
     script a finding's narrative carries is refused even when the theme has the same."""
-    if "<script" not in content and "<SCRIPT" not in content.upper():
+    if "<script" not in content:
         return frozenset()
     return frozenset(raw for kind, _, raw in _inline(content) if kind == "script")
 
@@ -90,23 +92,24 @@ def _inline(page: str) -> list[tuple[str, str, str]]:
     """(kind, the text the browser hashes, the text as written) of each inline script or
     style, in order."""
     found = []
-    depth = 0  # how many <svg> elements are open
-    for match in _CODE.finditer(page):
-        kind = match.group(1)
-        if kind is None:
-            if match.group(4):
-                depth = max(depth - 1, 0)
-            elif not match.group(5):
-                depth += 1
+    read_to = 0  # the end of the last element read: a tag inside its text is text
+    for mark in _MARK.finditer(page):
+        at = mark.start()
+        if at < read_to:
             continue
-        kind, attributes, raw = kind.lower(), match.group(2), match.group(3)
+        match = _ELEMENT.match(page, at)
+        if match is None:
+            continue
+        read_to = match.end()
+        kind, attributes, raw = match.group(1).lower(), match.group(2), match.group(3)
         if kind == "script":
             if _SRC.search(attributes):
                 continue
             typed = _TYPE.search(attributes)
             if typed and typed.group(1).lower() not in _JAVASCRIPT:
                 continue
-        text = _CDATA.sub(r"\1", html.unescape(raw)) if depth else raw
+        in_svg = page.rfind("<svg", 0, at) > page.rfind("</svg", 0, at)
+        text = _CDATA.sub(r"\1", html.unescape(raw)) if in_svg else raw
         found.append((kind, text, raw))
     return found
 

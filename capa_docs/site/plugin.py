@@ -163,7 +163,7 @@ class CapaPlugin(BasePlugin[CapaConfig]):
     def _note_content(self, html: str, *, page: Page, config: MkDocsConfig,
                       files: Files) -> str | None:
         if self.config.enabled:
-            self.contents[page.file.src_uri] = content_of(html, self.privacy.site_host)
+            self.contents[page.file.src_uri] = content_of(html)
         return html
 
     on_page_content = CombinedEvent(_restore_searched_blocks, _note_content)

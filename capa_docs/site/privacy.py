@@ -24,12 +24,13 @@ _CHARSET = re.compile(r"<meta\s+charset\s*=\s*[\"']?[\w-]+[\"']?\s*/?>", re.IGNO
 _HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
 _GENERATOR = re.compile(r"[ \t]*<meta\s+name=[\"']?generator[\"']?[^>]*>\n?", re.IGNORECASE)
 _SOURCE_FACTS = ' data-md-component="source"'
-# A URL with a host in an attribute that makes the browser fetch it. Links (<a>, <area>)
-# and link relations that fetch nothing are sorted out in _fetched.
-_REMOTE = re.compile(
-    r"""\s(src|href|srcset|poster|data)\s*=\s*["']?\s*((?:https?:)?//[^\s"'>]+)""",
-    re.IGNORECASE)
-_TAG = re.compile(r"<([a-zA-Z][\w-]*)([^<>]*)$")
+# A URL with a host as an attribute's value: found from its `//` (a few on a page) back to
+# the `=` and the attribute's name, one that makes the browser fetch the URL. Links (<a>,
+# <area>) and link relations that fetch nothing are sorted out in _fetched.
+_VALUE_START = re.compile(r"""=\s*["']?\s*(?:https?:)?$""", re.IGNORECASE)
+_FETCHING_NAME = re.compile(r"\s(src|href|srcset|poster|data)\s*$", re.IGNORECASE)
+_URL_REST = re.compile(r"""//[^\s"'>]+""")
+_TAG = re.compile(r"<([a-zA-Z][\w-]*)[^<>]*$")
 _REL = re.compile(r"""\srel\s*=\s*["']?([^"'>]*)""", re.IGNORECASE)
 _FETCHING_RELS = {"stylesheet", "preload", "prefetch", "preconnect", "dns-prefetch",
                   "modulepreload", "icon", "shortcut", "apple-touch-icon", "manifest"}
@@ -38,16 +39,19 @@ _NOT_FETCHING_TAGS = {"a", "area", "form"}
 
 @dataclass(frozen=True)
 class Content:
-    """What a page's content (a finding's narrative, a page of the docs) holds that the
-    theme does not: scripts never allowed, and hosts it loads from (the theme's own are
-    configuration, these are what someone wrote)."""
+    """A page's content (a finding's narrative, a page of the docs) as the theme received
+    it: its scripts are never allowed, and a host it loads from is what someone wrote,
+    not configuration."""
 
+    text: str = ""
     scripts: frozenset[str] = frozenset()
-    hosts: frozenset[str] = frozenset()
+
+    def names(self, host: str) -> bool:
+        return f"//{host}" in self.text
 
 
-def content_of(html_text: str, site_host: str | None = None) -> Content:
-    return Content(scripts_in(html_text), frozenset(remote_hosts(html_text, site_host)))
+def content_of(html_text: str) -> Content:
+    return Content(html_text, scripts_in(html_text))
 
 
 @dataclass
@@ -70,7 +74,7 @@ class PagePrivacy:
         code = inline_code(html_text, content.scripts)
         self.code.update(code)
         for host in remote_hosts(html_text, self.site_host):
-            (self.written if host in content.hosts else self.remote).setdefault(host, where)
+            (self.written if content.names(host) else self.remote).setdefault(host, where)
         return insert_head(html_text, head_tags(code, private=self.private))
 
 
@@ -94,26 +98,31 @@ def insert_head(html_text: str, tags: str) -> str:
 def remote_hosts(html_text: str, site_host: str | None = None) -> list[str]:
     """Hosts other than the site's that the page loads something from."""
     hosts = []
-    for match in _REMOTE.finditer(html_text):
-        if not _fetched(html_text, match.start(), match.group(1).lower()):
-            continue
-        url = match.group(2)
-        host = urlsplit("https:" + url if url.startswith("//") else url).hostname
-        if host and host != site_host and host not in hosts:
-            hosts.append(host)
+    at = html_text.find("//")
+    while at != -1:
+        value = _VALUE_START.search(html_text, max(0, at - 12), at)
+        name = value and _FETCHING_NAME.search(html_text, max(0, value.start() - 20),
+                                                value.start())
+        if name and _fetched(html_text, name.start(), name.group(1).lower()):
+            url = _URL_REST.match(html_text, at)
+            host = urlsplit("https:" + url.group(0)).hostname if url else None
+            if host and host != site_host and host not in hosts:
+                hosts.append(host)
+        at = html_text.find("//", at + 2)
     return hosts
 
 
 def _fetched(html_text: str, at: int, attribute: str) -> bool:
     """Whether the attribute at ``at`` makes the browser fetch its URL: a ``<script
     src>`` or ``<img src>`` does, an ``<a href>`` or ``<link rel=canonical>`` does not."""
-    tag = _TAG.search(html_text, max(0, at - 2000), at)
+    start = html_text.rfind("<", 0, at)
+    tag = _TAG.match(html_text, start, at) if start != -1 else None
     if tag is None:
         return False
     name = tag.group(1).lower()
     if name in _NOT_FETCHING_TAGS:
         return False
     if name == "link" and attribute == "href":
-        rel = _REL.search(html_text[tag.start():html_text.find(">", at) + 1])
+        rel = _REL.search(html_text[start:html_text.find(">", at) + 1])
         return bool(rel) and bool(_FETCHING_RELS & set(rel.group(1).lower().split()))
     return True
