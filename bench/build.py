@@ -21,11 +21,20 @@ the target; the exit code is 1 when any comparison fails.
     python bench/build.py 200 1000   # other sizes
     python bench/build.py --packs 5000   # only the packs comparison
     python bench/build.py --runs 5 1000  # five timed rounds (default 3)
+    python bench/build.py --shape realistic 1000   # findings like a mature register's
+
+`--shape realistic` takes its findings from bench/realistic.py (long narratives with a
+list and a table, 5 to 7 corrective actions, 5 to 7 evidence files per closed finding,
+most pinned), all raised in 2026 so that the four packs have a year to cover; the bare
+pages then carry every action and evidence item those findings hold.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import random
+import re
 import statistics
 import subprocess
 import sys
@@ -35,6 +44,10 @@ from functools import partial
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import realistic  # noqa: E402  (bench/realistic.py)
 
 SEVERITIES = ("major", "minor", "observation", "ofi")
 OWNERS = ("Jane Smith", "Sam Ops", "Lukas Meyer", "Aisha Rahman", "B. Reviewer")
@@ -84,6 +97,40 @@ def finding(i: int) -> tuple[dict, str, bool]:
     return fields, narrative, closed
 
 
+Files = dict[str, bytes]
+"""Evidence files by their path under the register folder (evidence/<ID>/<name>)."""
+
+
+def simple_findings(n: int) -> list[tuple[dict, str, Files]]:
+    out = []
+    for i in range(n):
+        fields, narrative, closed = finding(i)
+        files = ({f"evidence/{fields['id']}/record.txt": f"Record for {fields['id']}\n".encode()}
+                 if closed else {})
+        out.append((fields, narrative, files))
+    return out
+
+
+def realistic_findings(n: int) -> list[tuple[dict, str, Files]]:
+    rng = random.Random(42)
+    earlier: list[tuple[str, int]] = []
+    out = []
+    for i in range(n):
+        fid = f"CAPA-2026-{i:05d}"
+        out.append(realistic.finding(i, fid, 2026, rng, earlier))
+        earlier.append((fid, 2026))
+    return out
+
+
+SHAPES = {"simple": simple_findings, "realistic": realistic_findings}
+
+
+def finding_text(fields: dict, narrative: str, shape: str) -> str:
+    if shape == "realistic":
+        return realistic.text(fields, narrative)
+    return f"---\n{yaml.safe_dump(fields, sort_keys=False)}---\n{narrative}"
+
+
 def page(fields: dict, narrative: str, closed: bool) -> str:
     """The same finding as a person would write it as a plain Markdown page: every fact the
     generated page shows (dates, owner, evidence size and SHA-256, review), no more."""
@@ -129,20 +176,108 @@ def page(fields: dict, narrative: str, closed: bool) -> str:
     return "\n".join(lines)
 
 
+def _facts(pairs: list[tuple[str, str]]) -> list[str]:
+    return [f"- **{name}:** {value}" for name, value in pairs]
+
+
+def _published(path: str) -> str:
+    """Where the plugin publishes an evidence file: Markdown with `.txt` appended, so it
+    is shown as text, not rendered as a page (and not listed in the navigation)."""
+    return f"{path}.txt" if path.endswith(".md") else path
+
+
+def realistic_page(fields: dict, narrative: str, files: Files) -> str:
+    """A realistic finding as a person would write it as a plain page: every fact the
+    generated page shows, each action and each evidence item with its size and SHA-256."""
+    f = fields
+    closed = f["status"] == "closed"
+    actions = f.get("corrective_actions") or []
+    open_dues = sorted(a["due"] for a in actions if not a.get("completed"))
+    lines = [f"[Register](../index.md) / {f['id']}", "", f"# {f['id']}: {f['title']}", "",
+             f"**{f['severity']}** **{f['status']}**", ""]
+    lines += _facts([("Source", f["source"]), ("Raised", f"{f['raised']} by {f['raised_by']}"),
+                     ("Owner", f.get("owner", "not recorded")),
+                     ("Department", f.get("department", "not recorded")),
+                     ("Tags", ", ".join(f.get("tags", []))),
+                     ("Next due", open_dues[0] if open_dues else "not recorded"),
+                     ("Age", "closed" if closed else "open"), ("Last changed", "2026-11-28")])
+    requirement = f.get("requirement", {})
+    lines += ["", "## Requirement", ""]
+    lines += _facts([("Standard", requirement.get("standard", "not recorded")),
+                     ("Procedure", requirement.get("procedure", "not recorded")),
+                     ("Clauses", ", ".join(f"[{c}](../clauses.md)" for c in f["clauses"]))])
+    lines += ["", "## Root cause", ""]
+    cause = f.get("root_cause")
+    if cause:
+        lines += _facts([("Method", cause["method"]), ("Cause", cause["cause"]),
+                         ("Category", cause["category"])])
+        lines += ["", "**Why? (in order)**", ""]
+        lines += [f"{n}. {why}" for n, why in enumerate(cause["whys"], 1)]
+    else:
+        lines.append("Not recorded yet.")
+    lines += ["", "**Extent**", "", f.get("extent", "not recorded"), "", "## Correction", ""]
+    if "correction" in f:
+        lines += [f["correction"]["action"], "", f"Completed: {f['correction']['completed']}"]
+    else:
+        lines.append("Not recorded yet.")
+    lines += ["", "## Corrective actions", ""]
+    if actions:
+        lines += ["| # | Action | Owner | Due | Completed | State |", "|---|---|---|---|---|---|"]
+        lines += [f"| {n} | {a['action']} | {a['owner']} | {a['due']} | "
+                  f"{a.get('completed', 'not yet')} | {'done' if a.get('completed') else 'open'} |"
+                  for n, a in enumerate(actions, 1)]
+    else:
+        lines.append("None recorded.")
+    lines += ["", "## Closure", ""]
+    if closed:
+        c = f["closure"]
+        lines += [f"- **Closed:** {c['closed']}", "", "**Evidence**", ""]
+        for item in c["evidence"]:
+            if "url" in item:
+                lines += [f"- <{item['url']}>  ", f"  {item['description']}"]
+                continue
+            name = item["path"].rsplit("/", 1)[1]
+            content = files[item["path"].removeprefix("../")]
+            pinned = "SHA-256 verified at build" if "sha256" in item else "not pinned"
+            lines += [f"- [{name}]({_published(item['path'])}) {len(content)} bytes  ",
+                      f"  SHA-256 `{hashlib.sha256(content).hexdigest()}` {pinned}  ",
+                      f"  {item['description']}"]
+        review = c.get("effectiveness")
+        lines += ["", "**Effectiveness review**", ""]
+        if review:
+            lines += _facts([("Reviewed", review["reviewed"]), ("By", review["by"]),
+                             ("Result", review["result"]), ("Method", review["method"])])
+        else:
+            lines.append("Not reviewed.")
+    else:
+        lines.append("Not closed.")
+    related = ", ".join(f"[{r}]({r}.md)" for r in f.get("related", [])) or "none"
+    lines += ["", "## ISMS changes, risks and related findings", ""]
+    lines += _facts([("ISMS changes", f.get("isms_changes", "not recorded")),
+                     ("Risks", ", ".join(f.get("risks", []))), ("Related", related),
+                     ("Referenced by", "none")])
+    # The narrative links other findings as ../2026/<ID>.md; here they sit side by side.
+    lines += ["", "## Narrative", "", re.sub(r"\.\./[0-9]{4}/", "", narrative)]
+    return "\n".join(lines)
+
+
 THEME = "site_name: Bench\ntheme:\n  name: material\nplugins:\n  - search\n"
 
 
-def make_plugin_site(root: Path, n: int) -> None:
+def write_files(folder: Path, files: Files) -> None:
+    for name, content in files.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
+def make_plugin_site(root: Path, findings: list[tuple[dict, str, Files]], shape: str) -> None:
     register = root / "register"
-    for i in range(n):
-        fields, narrative, closed = finding(i)
+    for fields, narrative, files in findings:
         target = register / "2026" / f"{fields['id']}.md"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(f"---\n{yaml.safe_dump(fields, sort_keys=False)}---\n{narrative}")
-        if closed:
-            evidence = register / "evidence" / fields["id"] / "record.txt"
-            evidence.parent.mkdir(parents=True, exist_ok=True)
-            evidence.write_text(f"Record for {fields['id']}\n")
+        target.write_text(finding_text(fields, narrative, shape))
+        write_files(register, files)
     (root / "docs").mkdir()
     (root / "mkdocs.yml").write_text(THEME + "  - capa\n")
     env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
@@ -151,17 +286,16 @@ def make_plugin_site(root: Path, n: int) -> None:
         subprocess.run(["git", *args], cwd=root, env=env, check=True)
 
 
-def make_bare_site(root: Path, n: int) -> None:
+def make_bare_site(root: Path, findings: list[tuple[dict, str, Files]], shape: str) -> None:
     docs = root / "docs"
-    for i in range(n):
-        fields, narrative, closed = finding(i)
+    for fields, narrative, files in findings:
         target = docs / "findings" / f"{fields['id']}.md"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page(fields, narrative, closed))
-        if closed:
-            evidence = docs / "evidence" / fields["id"] / "record.txt"
-            evidence.parent.mkdir(parents=True, exist_ok=True)
-            evidence.write_text(f"Record for {fields['id']}\n")
+        if shape == "realistic":
+            target.write_text(realistic_page(fields, narrative, files))
+        else:
+            target.write_text(page(fields, narrative, bool(files)))
+        write_files(docs, {_published(name): content for name, content in files.items()})
     (docs / "index.md").write_text("# Register\n\nThe findings.\n")
     (docs / "clauses.md").write_text("# Clauses\n\nFindings by clause.\n")
     (root / "mkdocs.yml").write_text(THEME + "not_in_nav: |\n  /findings/\n  /clauses.md\n")
@@ -180,38 +314,39 @@ def _commit(root: Path, message: str, day: str) -> None:
         subprocess.run(["git", *args], cwd=root, env=env, check=True)
 
 
-def make_history_site(root: Path, n: int) -> None:
-    """N findings over a year of history: raised (in progress) in their quarter's commit,
-    their final version (a third closed) in a commit of late November."""
+def make_history_site(root: Path, findings: list[tuple[dict, str, Files]], shape: str) -> None:
+    """N findings over a year of history: raised (a closed one as in progress, without its
+    closure and completions) in their quarter's commit, their final version in a commit
+    of late November."""
     register = root / "register"
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     (root / "docs").mkdir()
     (root / "mkdocs.yml").write_text(THEME + "  - capa\n")
     by_quarter: dict[int, list[int]] = {1: [], 2: [], 3: [], 4: []}
-    for i in range(n):
-        fields, _, _ = finding(i)
+    for i, (fields, _, _) in enumerate(findings):
         by_quarter[(int(fields["raised"][5:7]) - 1) // 3 + 1].append(i)
     for quarter, ids in by_quarter.items():
         if not ids:
             continue
         for i in ids:
-            fields, narrative, _ = finding(i)
-            fields = {**fields, "status": "in-progress",
-                      "corrective_actions": [{k: v for k, v in a.items() if k != "completed"}
-                                             for a in fields["corrective_actions"]]}
+            fields, narrative, _ = findings[i]
+            fields = {**fields, "status": "in-progress" if fields["status"] == "closed"
+                      else fields["status"]}
+            if "corrective_actions" in fields:
+                fields["corrective_actions"] = [
+                    {k: v for k, v in a.items() if k != "completed"}
+                    for a in fields["corrective_actions"]]
             fields.pop("closure", None)
             target = register / "2026" / f"{fields['id']}.md"
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(f"---\n{yaml.safe_dump(fields, sort_keys=False)}---\n{narrative}")
-        _commit(root, f"Raise the findings of Q{quarter}", f"2026-{3 * quarter:02d}-28")
-    for i in range(n):
-        fields, narrative, closed = finding(i)
+            target.write_text(finding_text(fields, narrative, shape))
+        # A quarter's findings are committed at its end; Q4's before the final commit.
+        _commit(root, f"Raise the findings of Q{quarter}",
+                f"2026-{3 * quarter:02d}-28" if quarter < 4 else "2026-11-20")
+    for fields, narrative, files in findings:
         target = register / "2026" / f"{fields['id']}.md"
-        target.write_text(f"---\n{yaml.safe_dump(fields, sort_keys=False)}---\n{narrative}")
-        if closed:
-            evidence = register / "evidence" / fields["id"] / "record.txt"
-            evidence.parent.mkdir(parents=True, exist_ok=True)
-            evidence.write_text(f"Record for {fields['id']}\n")
+        target.write_text(finding_text(fields, narrative, shape))
+        write_files(register, files)
     _commit(root, "Close a third of the findings", "2026-11-26")
 
 
@@ -271,8 +406,9 @@ def report(n: int, base: list[float], measured: list[float], target: float,
     return ok
 
 
-def main(sizes: list[int], runs: int) -> bool:
-    print(f"plugin against bare pages: {runs} interleaved runs, median and best (s)")
+def main(sizes: list[int], runs: int, shape: str) -> bool:
+    print(f"plugin against bare pages, {shape} findings: {runs} interleaved runs, "
+          "median and best (s)")
     print(header("bare median", "plugin median") + "       plugin ms/finding")
     ok = True
     for n in sizes:
@@ -280,8 +416,9 @@ def main(sizes: list[int], runs: int) -> bool:
             plugin_root, bare_root = Path(tmp, "plugin"), Path(tmp, "bare")
             plugin_root.mkdir()
             bare_root.mkdir()
-            make_plugin_site(plugin_root, n)
-            make_bare_site(bare_root, n)
+            findings = SHAPES[shape](n)
+            make_plugin_site(plugin_root, findings, shape)
+            make_bare_site(bare_root, findings, shape)
             bare, plugin = interleaved(partial(timed_build, bare_root),
                                        partial(timed_build, plugin_root), runs)
             pages = len(list((plugin_root / "site/findings").iterdir()))
@@ -306,15 +443,16 @@ def build_with_packs(root: Path) -> float:
     return elapsed
 
 
-def main_packs(sizes: list[int], runs: int) -> bool:
-    print(f"four review packs against none: {runs} interleaved runs, median and best (s)")
+def main_packs(sizes: list[int], runs: int, shape: str) -> bool:
+    print(f"four review packs against none, {shape} findings: {runs} interleaved runs, "
+          "median and best (s)")
     print(header("none median", "4 packs median"))
     ok = True
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp, "history")
             root.mkdir()
-            make_history_site(root, n)
+            make_history_site(root, SHAPES[shape](n), shape)
             none, four = interleaved(partial(build_without_packs, root),
                                      partial(build_with_packs, root), runs)
             ok &= report(n, none, four, PACKS_TARGET)
@@ -331,9 +469,16 @@ if __name__ == "__main__":
         del args[at:at + 2]
         if rounds < 1:
             raise SystemExit("--runs: at least 1")
+    chosen = "simple"
+    if "--shape" in args:
+        at = args.index("--shape")
+        chosen = args[at + 1] if at + 1 < len(args) else ""
+        del args[at:at + 2]
+        if chosen not in SHAPES:
+            raise SystemExit(f"--shape: one of {', '.join(SHAPES)}")
     numbers = [int(a) for a in args if a != "--packs"] or [1000, 5000]
     passed = True
     if not only_packs:
-        passed &= main(numbers, rounds)
-    passed &= main_packs(numbers, rounds)
+        passed &= main(numbers, rounds, chosen)
+    passed &= main_packs(numbers, rounds, chosen)
     sys.exit(0 if passed else 1)
