@@ -148,3 +148,30 @@ def sha256_of(file: Path) -> str:
     finally:
         os.close(fd)
     return digest.hexdigest()
+
+
+# Git LFS pointer files (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md): under
+# 1024 bytes, first line "version <spec URL>". The hawser URL is the pre-1.0 spelling.
+_LFS_VERSIONS = (b"version https://git-lfs.github.com/spec/",
+                 b"version https://hawser.github.com/spec/")
+_LFS_POINTER_MAX = 1024
+
+
+def lfs_pointer_oid(file: Path) -> str | None:
+    """The object ID if `file` is a Git LFS pointer in place of its content, else None.
+
+    A checkout without `git lfs pull` leaves a small text pointer where the evidence should
+    be; pinning and publishing the pointer would "prove" a file nobody has seen.
+    """
+    try:
+        if file.stat().st_size >= _LFS_POINTER_MAX:
+            return None
+        head = file.read_bytes()
+    except OSError:
+        return None
+    if not head.startswith(_LFS_VERSIONS):
+        return None
+    for line in head.splitlines():
+        if line.startswith(b"oid "):
+            return line[4:].decode("ascii", "replace").strip()
+    return None

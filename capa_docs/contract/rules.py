@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from .evidence import OK, OUTSIDE, EvidenceResolver, Resolved, sha256_of
+from .evidence import OK, OUTSIDE, EvidenceResolver, Resolved, lfs_pointer_oid, sha256_of
 from .model import ERROR, WARNING, Finding, KeyPath, as_date
 
 RuleOutput = Iterator[tuple[KeyPath, str]]
@@ -206,6 +206,22 @@ def evidence_hash(f: Finding, ctx: Context) -> RuleOutput:
                     f"evidence `{item['path']}` has changed since it was pinned: sha256 is "
                     f"{actual}, the finding says {item['sha256']}; restore the file or, if "
                     "the change is intended, update the hash (capa pin)")
+
+
+@rule("evidence-lfs-pointer", ERROR,
+      "An evidence path is a Git LFS pointer: the file itself is not in the checkout.")
+def evidence_lfs_pointer(f: Finding, ctx: Context) -> RuleOutput:
+    for index, item in _evidence(f):
+        if "path" not in item:
+            continue
+        resolved = ctx.resolve(f, item["path"])
+        if resolved.ok and resolved.file is not None:
+            oid = lfs_pointer_oid(resolved.file)
+            if oid is not None:
+                yield ("closure", "evidence", index, "path"), (
+                    f"evidence `{item['path']}` is a Git LFS pointer ({oid}), not the file it "
+                    "stands for: run `git lfs pull` (in CI, check out with LFS enabled) so the "
+                    "real file is checked, pinned and published")
 
 
 @rule("evidence-unpinned", WARNING,

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..contract.evidence import MISSING, NOT_A_FILE, OUTSIDE, resolve_evidence, sha256_of
+from ..contract.evidence import (
+    MISSING,
+    NOT_A_FILE,
+    OUTSIDE,
+    lfs_pointer_oid,
+    resolve_evidence,
+    sha256_of,
+)
 from ..contract.frontmatter import Document, LoadError, decode, load_text
 
 PINNED = "pinned"
@@ -87,6 +94,11 @@ def pin_file(path: Path, repo_root: Path, *, write: bool = True) -> FileResult:
             result.outcomes.append(Outcome(path_line, REFUSED, (
                 f"{_RULE_OF.get(resolved.status, 'evidence-missing')}: evidence "
                 f"`{item['path']}` not pinned: {resolved.reason}")))
+            continue
+        if lfs_pointer_oid(resolved.file) is not None:
+            result.outcomes.append(Outcome(path_line, REFUSED, (
+                f"evidence-lfs-pointer: evidence `{item['path']}` not pinned: it is a Git LFS "
+                "pointer, not the file; run `git lfs pull`, then pin")))
             continue
         digest = sha256_of(resolved.file)
         current = item.get("sha256")

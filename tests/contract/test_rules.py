@@ -127,6 +127,19 @@ def _cause(text: str) -> Callable[[str], dict[str, Any]]:
     return build
 
 
+LFS_POINTER = (b"version https://git-lfs.github.com/spec/v1\n"
+               b"oid sha256:" + b"4d7a" * 16 + b"\nsize 48213\n")
+
+
+def _lfs_pointer(register: Path, finding_id: str) -> None:
+    write_evidence(register, finding_id, "scan.pdf", LFS_POINTER)
+
+
+def _lfs_lookalike(register: Path, finding_id: str) -> None:
+    # The same first line inside a bigger file is content, not a pointer.
+    write_evidence(register, finding_id, "scan.pdf", LFS_POINTER + b"x" * 2048)
+
+
 def _folder_evidence(register: Path, finding_id: str) -> None:
     (register / "evidence" / finding_id / "folder").mkdir(parents=True)
 
@@ -240,6 +253,14 @@ CASES = [
     Case("evidence-hash-wrong-upper-case", with_evidence({
         "path": "../evidence/{id}/checklist.txt", "sha256": "AB" * 32}),
         expect="evidence-hash", message="has changed since it was pinned"),
+    Case("evidence-lfs-pointer", with_evidence({"path": "../evidence/{id}/scan.pdf"}),
+         expect="evidence-lfs-pointer", setup=_lfs_pointer, message="git lfs pull"),
+    # Pinning the pointer's own hash does not make it evidence.
+    Case("evidence-lfs-pointer-pinned", with_evidence({
+        "path": "../evidence/{id}/scan.pdf", "sha256": hashlib.sha256(LFS_POINTER).hexdigest()}),
+        expect="evidence-lfs-pointer", setup=_lfs_pointer),
+    Case("evidence-lfs-pointer-lookalike", with_evidence({"path": "../evidence/{id}/scan.pdf"}),
+         absent="evidence-lfs-pointer", setup=_lfs_lookalike),
     Case("evidence-unpinned", with_evidence({"path": "../evidence/{id}/checklist.txt"}),
          expect="evidence-unpinned"),
     Case("evidence-unpinned-pinned", with_evidence({

@@ -6,6 +6,7 @@ test's own, and the legitimate changes next to them that must still pass.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -467,3 +468,27 @@ def test_a_problem_the_lowered_closure_has_anyway_is_reported_once(tmp_path: Pat
     code, problems = diff_json(root)
     assert code == 1 and found(problems) == [("actions-open", "error"),
                                              ("severity-lowered", "warning")]
+
+
+# --- D. an LFS pointer as evidence ----------------------------------------------------------
+
+LFS_POINTER = (b"version https://git-lfs.github.com/spec/v1\n"
+               b"oid sha256:" + b"4d7a" * 16 + b"\nsize 48213\n")
+
+
+@pytest.mark.parametrize("pinned", [False, True])
+def test_closing_on_an_lfs_pointer_is_refused(tmp_path: Path, pinned: bool) -> None:
+    """A branch that commits only the pointer (no LFS object, or a checkout without
+    `git lfs pull`) closes on a file nobody can see; pinning the pointer proves nothing."""
+    root = make_repo(tmp_path, in_progress())
+    write_evidence(root / "register", "CAPA-2026-005", "access-review.pdf", LFS_POINTER)
+    item: dict[str, Any] = {"path": "../evidence/CAPA-2026-005/access-review.pdf"}
+    if pinned:
+        item["sha256"] = hashlib.sha256(LFS_POINTER).hexdigest()
+    write_finding(root / "register", closed_from(in_progress(), evidence=[item]))
+    commit_all(root, "Close on the review export")
+    code, problems = diff_json(root, "pr")
+    assert code == 1
+    lfs = [p for p in problems if p["rule"] == "evidence-lfs-pointer"]
+    assert len(lfs) == 1 and lfs[0]["level"] == "error"
+    assert "git lfs pull" in lfs[0]["message"]

@@ -128,6 +128,23 @@ def test_never_pins_missing_or_outside_evidence(repo: Path) -> None:
     assert path.read_text() == text
 
 
+LFS_POINTER = (b"version https://git-lfs.github.com/spec/v1\n"
+               b"oid sha256:" + b"4d7a" * 16 + b"\nsize 48213\n")
+
+
+def test_never_pins_an_lfs_pointer(repo: Path) -> None:
+    write_evidence(repo / "register", "CAPA-2026-004", "checklist.txt", LFS_POINTER)
+    path = _finding(repo, HAND_WRITTEN)
+    result = run_capa("pin", cwd=repo)
+    assert result.returncode == 1
+    assert ("refused: evidence-lfs-pointer: evidence `../evidence/CAPA-2026-004/checklist.txt` "
+            "not pinned: it is a Git LFS pointer") in result.stdout
+    assert "git lfs pull" in result.stdout
+    pinned = path.read_text()
+    assert "# the approved checklist\n      description:" in pinned  # no sha256 added
+    assert f'"{REPORT}"' in pinned  # the other item is still pinned
+
+
 def test_broken_front_matter_is_reported(repo: Path) -> None:
     path = _finding(repo, "---\nid: [unclosed\n---\n")
     result = run_capa("pin", str(path), cwd=repo)
