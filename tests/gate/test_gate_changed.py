@@ -23,7 +23,7 @@ GATE_FILES = [
     "constraints.txt", "requirements/base.in", "package.lock", "mkdocs.yaml",
     "schemas/finding.schema.json", "my.schema.json", ".gitattributes",
     "register/.gitattributes", "conftest.py", "tests/conftest.py", ".ci/run",
-    ".gitlab-ci.yml",
+    ".gitlab-ci.yml", ".gitlab/CODEOWNERS", ".gitlab/ci/gate.yml",
 ]
 
 

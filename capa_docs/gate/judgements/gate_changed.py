@@ -26,7 +26,8 @@ from .context import Judge
 _GATE_PATHS = (".github/workflows/", ".github/actions/")
 _GATE_FILES = {
     "CODEOWNERS": "CODEOWNERS", ".github/CODEOWNERS": "CODEOWNERS",
-    "docs/CODEOWNERS": "CODEOWNERS", ".pre-commit-config.yaml": "the pre-commit configuration",
+    "docs/CODEOWNERS": "CODEOWNERS", ".gitlab/CODEOWNERS": "CODEOWNERS",
+    ".pre-commit-config.yaml": "the pre-commit configuration",
 }
 # The gate installs itself from the pull request (`pip install .`), so whatever decides
 # what is installed decides what judges the change.
@@ -134,6 +135,9 @@ def _gate_reason(path: str, capa_docs_repo: bool) -> str | None:
         return "a pytest conftest.py, which runs in CI wherever pytest does"
     if name in (".gitlab-ci.yml", ".gitlab-ci.yaml"):
         return "the GitLab CI configuration"
+    if path.startswith(".gitlab/") and name.endswith((".yml", ".yaml")):
+        # Where `include: local:` files usually live; GitLab merges them into the pipeline.
+        return "a file under .gitlab/ that the GitLab CI configuration can include"
     if name in _INSTALL_FILES or _INSTALL_PATTERN.fullmatch(name) or (
             "/requirements/" in f"/{path}" and name.endswith((".txt", ".in"))):
         return "what gets installed to run the gate (packaging, requirements or a lock file)"
