@@ -164,12 +164,16 @@ def lfs_pointer_oid(file: Path) -> str | None:
     be; pinning and publishing the pointer would "prove" a file nobody has seen.
     """
     try:
-        if file.stat().st_size >= _LFS_POINTER_MAX:
-            return None
-        head = file.read_bytes()
+        fd = os.open(file, os.O_RDONLY)
     except OSError:
         return None
-    if not head.startswith(_LFS_VERSIONS):
+    try:
+        head = os.read(fd, _LFS_POINTER_MAX)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if len(head) >= _LFS_POINTER_MAX or not head.startswith(_LFS_VERSIONS):
         return None
     for line in head.splitlines():
         if line.startswith(b"oid "):
