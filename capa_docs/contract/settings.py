@@ -114,6 +114,14 @@ class Settings:
     recurrence_months: int = 12
     """Findings sharing a clause or root-cause category count as recurring when raised
     within this many months of each other (management review patterns, similar findings)."""
+    recorded_late_days: int = 30
+    """A finding first committed more than this many days after its `raised` date (or
+    closed before its first commit) is marked "recorded late": its history cannot show
+    what happened before then, and review packs before that commit are reconstructed."""
+    allowed_signers: str | None = None
+    """An OpenSSH allowed-signers file (as git's gpg.ssh.allowedSignersFile), relative to
+    the configuration file: when set, the commit closing a finding or recording its
+    effectiveness review must be signed by a key it lists (rule `closure-signature`)."""
     allow_raw_html: bool = False
     """Let narrative HTML through unsanitised; only for registers where every writer is trusted."""
     public: bool = False
@@ -133,6 +141,11 @@ class Settings:
     @property
     def evidence_dir(self) -> Path:
         return (self.base_dir / self.evidence).resolve()
+
+    @property
+    def allowed_signers_file(self) -> Path | None:
+        """The allowed-signers file, when signed closures are required."""
+        return (self.base_dir / self.allowed_signers) if self.allowed_signers else None
 
     def level(self, rule: str, default: str) -> str:
         return self.rules.get(rule, default)
@@ -162,7 +175,7 @@ def _settings(block: dict[str, Any], base_dir: Path, config_file: Path | None,
             f"known: {', '.join(sorted(_SETTING_NAMES))}"
         )
     values: dict[str, Any] = {}
-    for name in ("register", "evidence", "id_prefix"):
+    for name in ("register", "evidence", "id_prefix", "allowed_signers"):
         if name in block:
             values[name] = _text(block[name], f"{where}.{name}")
     if "id_pattern" in block:
@@ -182,7 +195,7 @@ def _settings(block: dict[str, Any], base_dir: Path, config_file: Path | None,
                 raise ConfigError(f"{where}.sla_days: unknown severity {_shown(severity)}")
             checked[severity] = _days(days, f"{where}.sla_days.{severity}")
         values["sla_days"] = {**Settings().sla_days, **checked}
-    for name in ("stale_days", "due_soon_days"):
+    for name in ("stale_days", "due_soon_days", "recorded_late_days"):
         if name in block:
             values[name] = _days(block[name], f"{where}.{name}")
     if "recurrence_months" in block:

@@ -118,6 +118,14 @@ class FindingHistory:
         return None
 
     @property
+    def first_recorded(self) -> Change | None:
+        """The file's first commit, when the history reaches back to it (not in a shallow
+        clone that cuts it off): where what git can prove about the finding begins."""
+        if not self.changes or not self.complete:
+            return None
+        return self.changes[0]
+
+    @property
     def raised(self) -> Change | None:
         return next((c for c in self.changes if RAISED in c.kinds), None)
 
@@ -210,6 +218,15 @@ class RegisterHistory:
             if day is not None:
                 dates[path] = day
         return dates
+
+    def first_recorded(self) -> dict[str, dt.date]:
+        """The day each finding file was first committed, per current path, where known."""
+        days = {}
+        for path, history in self.files.items():
+            first = history.first_recorded
+            if first is not None:
+                days[path] = first.day
+        return days
 
     def state_at(self, when: dt.date | dt.datetime) -> dict[str, Change]:
         """Every finding file as it stood at ``when``, keyed by its newest path.

@@ -42,6 +42,13 @@ class Computed:
     days_to_close: int | None = None
     referenced_by: list[str] = field(default_factory=list)
     """Findings whose ``related`` names this one: recurrence seen from the other side."""
+    first_recorded: dt.date | None = None
+    """Day of the file's first commit, when git's history reaches back to it."""
+    recorded_days_after_raised: int | None = None
+    """Days from ``raised`` to the first commit (None when either is unknown)."""
+    recorded_late: bool = False
+    """First committed more than ``recorded_late_days`` after ``raised``, or closed before
+    its first commit: what happened before then rests on the finding's word, not on git."""
 
     @property
     def overdue(self) -> bool:
@@ -62,7 +69,11 @@ class Computed:
             "closed": text(self.closed),
             "days_to_close": self.days_to_close,
             "referenced_by": list(self.referenced_by),
+            "first_recorded": text(self.first_recorded),
+            "recorded_late": self.recorded_late,
+            "recorded_days_after_raised": self.recorded_days_after_raised,
         }
+
 
 
 class Register:
@@ -82,8 +93,11 @@ class Register:
         self.by_id: dict[str, Finding] = {f.id: f for f in self.findings}
         self.computed: dict[str, Computed] = {}
         history = last_changed or {}
+        first = self.history.first_recorded() if self.history is not None else {}
         for finding in self.findings:
-            self.computed[finding.id] = self._compute(finding, history.get(finding.rel))
+            computed = self._compute(finding, history.get(finding.rel))
+            self._recorded(finding, computed, first.get(finding.rel))
+            self.computed[finding.id] = computed
         references: dict[str, list[str]] = defaultdict(list)
         for finding in self.findings:
             for other in finding.data.get("related") or []:
@@ -130,6 +144,18 @@ class Register:
             if changed is not None:
                 result.stale = (today - changed).days > self.settings.stale_days
         return result
+
+    def _recorded(self, finding: Finding, computed: Computed,
+                  first: dt.date | None) -> None:
+        """Recorded versus claimed: when git first saw the file, against ``raised``."""
+        raised = as_date(finding.data.get("raised"))
+        if first is None or raised is None:
+            return
+        computed.first_recorded = first
+        computed.recorded_days_after_raised = (first - raised).days
+        closed_before = computed.closed is not None and computed.closed < first
+        late = computed.recorded_days_after_raised > self.settings.recorded_late_days
+        computed.recorded_late = late or closed_before
 
     def count_by(self, key: str, values: tuple[str, ...]) -> dict[str, int]:
         """Counts for every allowed value of ``key``, zeros included, in contract order."""

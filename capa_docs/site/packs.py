@@ -88,10 +88,24 @@ class Pack:
     """Per list ("raised", "closed", "reviewed"): finding ID -> why it counts here though
     its date is before the period (recorded late)."""
     decisions: list[Decision] = field(default_factory=list)
+    reconstructed: list[str] = field(default_factory=list)
+    """Findings first committed after the review date: counted from their own dates
+    (raised, closed, completed, reviewed), not from history."""
 
     @property
     def uri(self) -> str:
         return pack_uri(self.review_id)
+
+    @property
+    def history_state(self) -> str:
+        """``history`` when git holds every finding of the pack; ``partial`` when some are
+        reconstructed from their own dates; ``reconstructed`` when all are; ``none`` when
+        nothing at all is known for the date (no history, nothing raised by then)."""
+        if not self.from_git:
+            return "reconstructed" if len(self.register) else "none"
+        if not self.reconstructed:
+            return "history" if len(self.register) else "none"
+        return "partial" if len(self.reconstructed) < len(self.register) else "reconstructed"
 
     def in_period(self, day: dt.date | None) -> bool:
         return day is not None and day <= self.date and (self.start is None or day > self.start)
@@ -111,16 +125,17 @@ def build_packs(settings: Settings, current: Register, repo_root: Path,
         events = _events(history)
         histories = history
     else:
-        registers = {day: _register_from_files(settings, current, day) for _, day in reviews}
+        registers = {day: (*_register_from_files(settings, current, day), [])
+                     for _, day in reviews}
         events = []
         histories = None
     packs: list[Pack] = []
     previous: tuple[str, dt.date] | None = None
     for review_id, day in reviews:
-        register, notes = registers[day]
+        register, notes, rebuilt = registers[day]
         pack = Pack(review_id, day, previous[0] if previous else None,
                     previous[1] if previous else None, register, rollup(register), from_git,
-                    list(notes))
+                    list(notes), reconstructed=rebuilt)
         if not from_git:
             reason = history.note if history is not None and history.note else "no git history"
             pack.notes.insert(0, f"{reason}: figures computed from the current files as of "
@@ -128,8 +143,15 @@ def build_packs(settings: Settings, current: Register, repo_root: Path,
         elif history is not None and history.note:
             pack.notes.insert(0, history.note)
         if from_git and not len(register):
-            pack.notes.append(f"no finding file had been committed by {day}: the register's "
-                              "git history starts later")
+            pack.notes.append(f"no finding file had been committed by {day}, and none "
+                              "records being raised by then: the register's git history "
+                              "starts later")
+        elif rebuilt:
+            pack.notes.append(
+                f"{len(rebuilt)} finding(s) were first committed after {day}: they are "
+                "reconstructed from recorded dates, not from history (each file's own "
+                "raised, closed, completed and reviewed dates, as it stands now): "
+                + ", ".join(rebuilt[:20]) + (", ..." if len(rebuilt) > 20 else ""))
         _fill(pack, events, packs[-1].register if packs else None, histories)
         packs.append(pack)
         previous = (review_id, day)
@@ -311,7 +333,7 @@ def _why(refused: Any) -> str:
 
 def _registers_from_git(settings: Settings, current: Register, repo_root: Path,
                         history: RegisterHistory, days: list[dt.date]
-                        ) -> dict[dt.date, tuple[Register, list[str]]]:
+                        ) -> dict[dt.date, tuple[Register, list[str], list[str]]]:
     known: dict[str, dict[str, Any] | None] = {}
     for finding in current:
         try:
@@ -362,8 +384,67 @@ def _registers_from_git(settings: Settings, current: Register, repo_root: Path,
                          "read or failed the finding schema; each stands for its last valid "
                          "version before then, or is left out: " + "; ".join(replaced[:20])
                          + ("; ..." if len(replaced) > 20 else ""))
-        out[day] = (Register(findings, settings, day, changed), notes)
+        rebuilt = _not_yet_committed(current, history, day, {f.id for f in findings})
+        findings.extend(rebuilt)
+        out[day] = (Register(findings, settings, day, changed), notes, [f.id for f in rebuilt])
     return out
+
+
+def _not_yet_committed(current: Register, history: RegisterHistory, day: dt.date,
+                       present: set[str]) -> list[Finding]:
+    """Findings of today's register first committed after ``day`` (or never), as their
+    own dates say they stood on ``day``: without this a register started or imported after
+    its review dates would show those reviews an empty register."""
+    out = []
+    for finding in current:
+        if finding.id in present:
+            continue
+        past = history.for_path(finding.rel)
+        if past is not None and past.changes and not past.complete:
+            continue  # a shallow clone: the pack's note says history is cut off
+        first = past.first_recorded if past is not None else None
+        if first is not None and first.day <= day:
+            continue  # in git by then: its file as it stood is used, or it was not there
+        rebuilt = as_of(finding, day)
+        if rebuilt is not None:
+            out.append(rebuilt)
+    return out
+
+
+def as_of(finding: Finding, day: dt.date) -> Finding | None:
+    """The finding as its own dates say it stood on ``day``: None if raised later; a
+    closure, completion or effectiveness review dated later is undone."""
+    data = finding.data
+    raised = as_date(data.get("raised"))
+    if raised is None or raised > day:
+        return None
+    data = dict(data)
+    closure = data.get("closure")
+    closed = as_date(closure.get("closed")) if isinstance(closure, dict) else None
+    if data["status"] == "closed" and (closed is None or closed > day):
+        data["status"] = "in-progress"
+        data.pop("closure", None)
+    elif isinstance(closure, dict) and isinstance(closure.get("effectiveness"), dict):
+        reviewed = as_date(closure["effectiveness"].get("reviewed"))
+        if reviewed is None or reviewed > day:
+            data["closure"] = {k: v for k, v in closure.items() if k != "effectiveness"}
+    actions = data.get("corrective_actions")
+    if isinstance(actions, list):
+        data["corrective_actions"] = [_undone(a, day) for a in actions]
+    correction = data.get("correction")
+    if isinstance(correction, dict):
+        data["correction"] = _undone(correction, day)
+    return Finding(finding.path, finding.rel, data, {})
+
+
+def _undone(item: Any, day: dt.date) -> Any:
+    """An action or correction with a completion dated after ``day`` shown as not done."""
+    if not isinstance(item, dict):
+        return item
+    completed = as_date(item.get("completed"))
+    if completed is not None and completed > day:
+        return {k: v for k, v in item.items() if k != "completed"}
+    return item
 
 
 def _looks_like_finding(path: str, settings: Settings) -> bool:
@@ -372,17 +453,7 @@ def _looks_like_finding(path: str, settings: Settings) -> bool:
 
 def _register_from_files(settings: Settings, current: Register, day: dt.date
                          ) -> tuple[Register, list[str]]:
-    findings = []
-    for finding in current:
-        raised = as_date(finding.data.get("raised"))
-        if raised is None or raised > day:
-            continue
-        data = finding.data
-        closed = as_date(finding.get("closure", "closed"))
-        if data["status"] == "closed" and closed is not None and closed > day:
-            data = {**data, "status": "in-progress"}
-            data.pop("closure", None)
-        findings.append(Finding(finding.path, finding.rel, data, {}))
+    findings = [f for f in (as_of(finding, day) for finding in current) if f is not None]
     return Register(findings, settings, day), []
 
 

@@ -84,6 +84,12 @@ class CapaConfig(base.Config):
     recurrence_months = c.Optional(c.Type(int))
     """Window, in months, within which findings sharing a clause or root-cause category
     count as recurring. Default: 12."""
+    recorded_late_days = c.Optional(c.Type(int))
+    """A finding first committed more than this many days after it was raised is marked
+    recorded late. Default: 30."""
+    allowed_signers = c.Optional(c.Type(str))
+    """OpenSSH allowed-signers file: closures and effectiveness reviews must be committed
+    signed by a key it lists. Default: none (signatures not required)."""
     allow_raw_html = c.Optional(c.Type(bool))
     """Publish narrative HTML unsanitised. Only for registers where every writer is trusted.
     Default: false."""

@@ -80,6 +80,11 @@ def marks(computed: Any) -> Markup:
                    'the stale period">stale</span>')
     if computed.due_soon:
         out.append('<span class="capa-badge capa-mark-soon">due soon</span>')
+    if computed.recorded_late:
+        out.append('<span class="capa-badge capa-mark-late" title="first committed '
+                   f'{computed.first_recorded}, {computed.recorded_days_after_raised} days '
+                   'after it was raised: its history before then is not in git">recorded '
+                   'late</span>')
     return Markup("".join(out))
 
 

@@ -17,12 +17,13 @@ def register_page(ctx: SiteContext) -> Page:
     rows = [(f, f.data, register.of(f), link(finding_uri(f.id))) for f in register]
     overdue = sum(1 for c in register.computed.values() if c.overdue)
     stale = sum(1 for c in register.computed.values() if c.stale)
+    late = sum(1 for c in register.computed.values() if c.recorded_late)
     text = ctx.env.get_template("register.md.j2").render(
         register=register, rows=rows, link=link, today=register.today,
         by_status=register.count_by("status", STATUSES),
         by_severity=register.count_by("severity", SEVERITIES),
         statuses=STATUSES, severities=SEVERITIES, owners=register.owners(),
-        overdue=overdue, stale=stale, offline=ctx.offline,
+        overdue=overdue, stale=stale, recorded_late=late, offline=ctx.offline,
         source=Markup(ctx.source.html()) if ctx.source else None,
     )
     return Page(REGISTER, text, in_nav=True)
