@@ -117,6 +117,9 @@ DIFF_RULES: dict[str, Rule] = {
         Rule("due-extended", WARNING, "A corrective action's due date moved later."),
         Rule("severity-lowered", WARNING, "A finding's severity was lowered."),
         Rule("source-changed", WARNING, "A finding's `source` (where it came from) changed."),
+        Rule("closure-signature", ERROR, "With `allowed_signers` set, the commit that "
+             "closes a finding or records its effectiveness review is not signed by a key "
+             "the base branch's allowed-signers file lists."),
         Rule("action-removed", ERROR, "A corrective action still open on the base branch is "
              "missing from the finding the change closes."),
     )

@@ -28,6 +28,7 @@ from .evidence import Trees
 from .judgements.closed import untouched_evidence
 from .judgements.context import Judge
 from .judgements.gate_changed import gate_config, gate_files
+from .judgements.signed import closures_signed
 from .pairs import judge_pairs
 from .result import Change, DiffResult
 from .sides import Sides, read_sides, register_moves
@@ -65,6 +66,7 @@ def diff_register(base_ref: str, head_ref: str | None, today: dt.date, *,
     judge.problems.extend(sides.problems)
     judge_pairs(judge, sides)
     untouched_evidence(judge, sides.evidence_hits, sides.head.findings)
+    closures_signed(judge, sides, root, base, fork, head, judging)
     return _verdict(judge, sides, base_ref, head_ref or "working tree", fork)
 
 

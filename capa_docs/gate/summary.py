@@ -32,6 +32,8 @@ _SECTIONS: tuple[tuple[str, str, Sequence[str], _Row], ...] = (
      lambda c: (c.finding_id, f"{c.before} → {c.after}")),
     ("Evidence pinned", "pinned", ("ID", "Evidence"), lambda c: (c.finding_id,
                                                                "; ".join(c.detail))),
+    ("Signed closures", "signed", ("ID", "Signature"), lambda c: (c.finding_id,
+                                                                 "; ".join(c.detail))),
     ("Reopened", "reopened", ("ID", "Status"),
      lambda c: (c.finding_id, f"{c.before} → {c.after}")),
     ("Renamed", "renamed", ("ID", "Was"), lambda c: (c.after, c.before)),

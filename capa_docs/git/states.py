@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..contract.frontmatter import LoadError, decode, load_text, split
 
@@ -42,6 +42,9 @@ class State:
     due: tuple[str | None, ...] = ()
     owner: str | None = None
     readable: bool = True
+    pins: frozenset[str] = frozenset()
+    """Every ``sha256`` pin the version records (lower case): when a pin first appears in
+    a finding's history is when the evidence was provably fixed."""
 
 
 def summarise(raw: bytes) -> State:
@@ -54,7 +57,13 @@ def summarise(raw: bytes) -> State:
             state = state_of(load_text(text).data)
     except LoadError:
         return State(readable=False)
+    if "sha256" in front:
+        state = replace(state, pins=frozenset(p.lower() for p in _PIN.findall(front)))
     return state
+
+
+# A pin as `capa pin` writes it, and as people type it (quoted or not).
+_PIN = re.compile(r"\bsha256:[ ]*[\"']?([0-9A-Fa-f]{64})\b")
 
 
 def state_of(data: Mapping[str, object]) -> State:

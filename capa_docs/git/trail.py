@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import quote, urlsplit
 
+from .closures import ClosureRecord, FieldChange
 from .history import (
     CLOSED,
     DELETED,
@@ -171,6 +172,31 @@ def _trail(past: FindingHistory, history: RegisterHistory, repo_url: str | None)
                      f"({history.note or 'file versions unavailable'}); the change log is "
                      "complete.")
     return Trail(events, log, " ".join(notes))
+
+
+@dataclass(frozen=True)
+class AfterClosure:
+    """One commit that changed a closed finding without reopening it, as a row shows it."""
+
+    commit: Commit
+    fields: tuple[FieldChange, ...]
+
+
+def after_closure(record: ClosureRecord | None, repo_url: str | None = None
+                  ) -> list[AfterClosure]:
+    """The changes a closed finding's record took after the commit that closed it."""
+    if record is None:
+        return []
+    return [AfterClosure(_commit(a.change, repo_url), a.fields) for a in record.amendments]
+
+
+def closing_commit(record: ClosureRecord | None, repo_url: str | None = None
+                   ) -> tuple[Commit | None, Commit | None]:
+    """The commit that closed the finding, and the one that recorded its review."""
+    if record is None:
+        return None, None
+    review = _commit(record.review, repo_url) if record.review is not None else None
+    return _commit(record.closing, repo_url), review
 
 
 def last_changed_note(history: RegisterHistory) -> str:

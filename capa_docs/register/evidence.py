@@ -64,6 +64,8 @@ class EvidenceView:
     pinned: str = ""
     """``verified`` when the finding's sha256 matches the file at build, ``mismatch`` when
     it does not (only if the evidence-hash rule is not an error), empty when unpinned."""
+    recorded_pin: str = ""
+    """The ``sha256`` the finding records for the file (lower case), if any."""
     repo_path: str = ""
     """The file's path in the repository."""
     held: bool = False
@@ -151,6 +153,7 @@ class EvidenceViews:
         view.size, view.sha256 = self._hashes[source]
         pinned = item.get("sha256")
         if isinstance(pinned, str) and pinned:
+            view.recorded_pin = pinned.strip().lower()
             view.pinned = "verified" if pinned.strip().lower() == view.sha256 else "mismatch"
         view.repo_path = repo_path
         view.name = source.name

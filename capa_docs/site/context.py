@@ -16,7 +16,9 @@ from pathlib import Path
 import markdown
 from markupsafe import Markup
 
+from ..git.closures import ClosureRecord, read_closures
 from ..git.provenance import Provenance
+from ..git.signatures import Signature, verify_commits
 from ..register.evidence import EvidenceViews
 from ..register.findings import Register
 from ..register.rollup import Rollup, Similar, similar
@@ -52,6 +54,24 @@ class SiteContext:
     def packs(self) -> list[Pack]:
         """The management review packs, read from the build's history pass."""
         return packs_for(self.register, self.repo_root)
+
+    @cached_property
+    def closures(self) -> dict[str, ClosureRecord]:
+        """Each closed finding's closing commit, later changes and review commit, from one
+        read of the needed file versions."""
+        closed = [f.rel for f in self.register if f.data.get("status") == "closed"]
+        return read_closures(self.repo_root, self.register.history, closed)
+
+    @cached_property
+    def signatures(self) -> dict[str, Signature]:
+        """With ``allowed_signers`` set: git's verdict on every closing and review commit,
+        from one ``git log`` over all of them."""
+        signers = self.settings.allowed_signers_file
+        if signers is None:
+            return {}
+        commits = [c.commit for record in self.closures.values()
+                   for c in (record.closing, record.review) if c is not None]
+        return verify_commits(self.repo_root, commits, signers)
 
     @cached_property
     def _similar(self) -> dict[str, list[Similar]]:

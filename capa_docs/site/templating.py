@@ -125,6 +125,26 @@ def pin(view: Any) -> Markup:
                   'finding)</span>')
 
 
+def commit_link(commit: Any) -> Markup:
+    """A short commit id, linked to the repository's commit page when ``repo_url`` is set."""
+    code = f"<code>{_finalize(commit.short)}</code>"
+    if commit.url:
+        return Markup(f'<a href="{_finalize(commit.url)}">{code}</a>')
+    return Markup(code)
+
+
+def signature(verdict: Any, what: str) -> Markup:
+    """git's verdict on a closing or review commit's signature, checked at this build."""
+    if verdict is not None and verdict.good:
+        return Markup(f'<strong class="capa-signed">{_finalize(what)} signed by '
+                      f'{_finalize(verdict.signer)} (<code>{_finalize(verdict.fingerprint)}'
+                      '</code>), verified at build</strong>')
+    text = verdict.describe() if verdict is not None else "signature not checked"
+    return Markup(f'<strong class="capa-unsigned">{_finalize(what)} commit '
+                  f'{_finalize(text)}: not signed by a key in the allowed-signers file'
+                  '</strong>')
+
+
 def head(link: Callable[[str], str]) -> Markup:
     return Markup(f'<link rel="stylesheet" href="{_finalize(link(ASSET_DIR + "/capa.css"))}">')
 
@@ -143,5 +163,6 @@ def environment() -> jinja2.Environment:
     env.globals.update(finding_uri=finding_uri, clause_anchor=clause_anchor,
                        none_text=NONE_TEXT, badge=badge, marks=marks, id_list=id_list,
                        head=head, natural_key=natural_key, pin=pin,
+                       commit_link=commit_link, signature=signature,
                        days_text=days_text)
     return env
