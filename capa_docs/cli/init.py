@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     return import_.run(argparse.Namespace(
         file=args.source, out=None, dry_run=False, map=[], set=[], sheet=None, today=None,
+        map_file=None,
         config=next((root / n for n in CONFIG_NAMES if (root / n).is_file()), None)))
 
 

@@ -69,6 +69,22 @@ def read_sheet(path: Path, sheet: str | None = None) -> Sheet:
     raise ConfigError(f"{path}: not a .csv or .xlsx file (an old .xls? save it as .xlsx)")
 
 
+def sheet_names(path: Path) -> list[str | None]:
+    """The worksheets of an XLSX workbook in order, or [None] for a CSV file (one sheet)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
+        return [None]
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True)
+    except Exception:  # noqa: BLE001 - read_sheet says why the workbook cannot be read
+        return [None]
+    try:
+        return list(book.sheetnames) or [None]
+    finally:
+        book.close()
+
+
 def decode_csv(raw: bytes) -> str:
     """UTF-8 (with or without Excel's BOM), else Windows-1252: what Excel writes on Windows."""
     try:
