@@ -37,7 +37,7 @@ EXACT: dict[str, tuple[str, ...]] = {
                "found on", "opened on", "issue date", "date reported"),
     "raised_by": ("raised by", "auditor", "identified by", "reported by", "logged by",
                   "lead auditor", "found by", "originator", "initiator", "opened by"),
-    "owner": ("owner", "action owner", "responsible", "responsible person", "assigned to",
+    "owner": ("owner", "responsible", "responsible person", "assigned to",
               "nc owner", "finding owner", "process owner", "assignee", "accountable",
               "who"),
     "department": ("department", "area", "business unit", "function", "dept", "team",
@@ -59,14 +59,17 @@ EXACT: dict[str, tuple[str, ...]] = {
     "correction_completed": ("correction completed", "containment date"),
     "corrective_action": ("corrective action", "corrective actions", "action", "actions",
                           "action plan", "capa", "capa plan", "planned fix", "fix",
-                          "remediation", "action 1"),
-    "action_owner": ("corrective action owner", "ca owner", "action 1 owner"),
+                          "remediation", "action 1", "next step", "next steps",
+                          "proposed action", "agreed action"),
+    "action_owner": ("corrective action owner", "ca owner", "action 1 owner", "action owner",
+                     "action by"),
     "due": ("due date", "target date", "due", "target completion date", "deadline",
-            "target", "target completion", "due by", "by when", "action 1 due"),
+            "target", "target completion", "due by", "by when", "action 1 due", "fix by",
+            "complete by", "planned completion", "due on"),
     "completed": ("completed", "date completed", "completion date", "actual completion date",
                   "completed on", "done on", "implemented on", "action 1 completed"),
     "closed": ("date closed", "closed", "closure date", "closed on", "close date",
-               "closed date"),
+               "closed date", "resolved on", "resolved", "resolution date", "date resolved"),
     "evidence": ("evidence", "closure evidence", "evidence of closure", "objective evidence",
                  "attachments", "links", "proof"),
     "effectiveness": ("effectiveness", "effectiveness review", "effective",
@@ -134,7 +137,8 @@ KIND_OF_FIELD = {
 }
 # The field a column of that content goes to when its heading says nothing about it.
 FIELD_OF_KIND = {"severity": "severity", "status": "status", "source": "source",
-                 "clauses": "clauses", "evidence": "evidence", "verdict": "effectiveness"}
+                 "clauses": "clauses", "evidence": "evidence", "verdict": "effectiveness",
+                 "id": "id"}
 # Numbered columns (capa export's round trip, or "Action 2 owner"): action_2_due, ...
 NUMBERED = re.compile(r"(action|evidence) ([0-9]{1,2})(?: (owner|due|completed|path|url|sha256|"
                       r"description|publish))?")
@@ -271,7 +275,8 @@ def judge_column(index: int, heading: str, group: str, texts: list[str]) -> Deci
     if strong and kind in FIELD_OF_KIND:
         name = FIELD_OF_KIND[kind]
         if all(name != r[0] for r in result):
-            result.append((name, round(0.5 + 0.4 * share, 2), f"content: {why}"))
+            weight = 0.2 if kind == "id" else 0.4  # short codes may be counts or refs
+            result.append((name, round(0.5 + weight * share, 2), f"content: {why}"))
     if strong and kind == "yes-no" and any(r[0] == "status" for r in result):
         pass  # "Is it closed?" answered yes/no stays a status
     result.sort(key=lambda r: -r[1])
@@ -302,7 +307,25 @@ def decide(table: Table, maps: dict[str, str]) -> list[Decision]:
             decisions.append(judge_column(index, heading, group, texts))
     _one_column_per_field(decisions)
     _dates_by_position(decisions, table)
+    _description_as_title(decisions, table)
     return decisions
+
+
+def _description_as_title(decisions: list[Decision], table: Table) -> None:
+    """With no title column, a description column of one-line cells is the title (it is
+    what the register lists); longer texts stay the description, titled by their first
+    line."""
+    if any(d.field == "title" for d in decisions):
+        return
+    for decision in decisions:
+        if decision.field != "description":
+            continue
+        texts = [cell_text(row[decision.index]) for _, row in table.rows]
+        filled = [t for t in texts if t]
+        if filled and all(len(t) <= 120 and "\n" not in t for t in filled):
+            decision.field = "title"
+            decision.reason += "; no title column, and its cells are one line each"
+        return
 
 
 def _one_column_per_field(decisions: list[Decision]) -> None:
@@ -319,7 +342,7 @@ def _one_column_per_field(decisions: list[Decision]) -> None:
                 if not decision.lost_to:
                     decision.lost_to = taken[name].heading
                 continue
-            if confidence < 0.3:
+            if confidence < 0.4:
                 break
             decision.field, decision.confidence, decision.reason = name, confidence, reason
             taken[name] = decision

@@ -163,6 +163,10 @@ class _Row:
         for name in ("raised_by", "owner", "department"):
             if name in text:
                 data[name] = line(text[name])
+        if "owner" not in text and "action_owner" in text and not self.draft.restore:
+            data["owner"] = line(text["action_owner"])
+            self.draft.notes.append("no owner column: the owner of the corrective action "
+                                    "is taken as the finding's owner.")
         self.requirement()
         self.root_cause()
         if "extent" in text:

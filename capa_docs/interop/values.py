@@ -316,6 +316,9 @@ def evidence_parts(text: str) -> list[str]:
     return parts
 
 
+_ID = re.compile(r"#?[A-Za-z]{0,6}[-/#_ ]?[0-9]{1,6}(?:[-/][0-9A-Za-z]{1,6})*")
+
+
 def kind_of(text: str) -> str | None:
     """What one filled cell looks like, for judging a column by its content."""
     if parse_date(text) is not None:
@@ -323,6 +326,8 @@ def kind_of(text: str) -> str | None:
     said = words(text)
     if said in YES_NO:
         return "yes-no"
+    if _ID.fullmatch(text.strip()):
+        return "id"
     if len(said.split()) <= 5:
         if lookup(STATUS_WORDS, text) and not lookup(SEVERITY_WORDS, text):
             return "status"
