@@ -66,8 +66,9 @@ def draft_row(number: int, cells: list[Cell], decisions: list[Decision],
         if is_blank(raw.get(name)):
             raw[name] = value
             draft.notes.append(f"`{name}` was empty; set to {value!r} by --set.")
-    text = {name: _unquote(cell_text(value)) if restore else cell_text(value)
-            for name, value in raw.items()}
+    # capa export's own CSV is read back exactly: no trimming, no joining of lines
+    text = {name: _unquote(value if isinstance(value, str) else cell_text(value))
+            if restore else cell_text(value) for name, value in raw.items()}
     row = _Row(draft, raw, text, headings, value_maps)
     row.fill()
     _actions(draft, row)
@@ -148,12 +149,15 @@ class _Row:
             return self.text[name]
         return parsed
 
+    def one(self, text: str) -> str:
+        return text if self.draft.restore else line(text)
+
     def fill(self) -> None:
         data, text = self.draft.data, self.text
         if "id" in text:
             data["id"] = text["id"]
         if "reference" in text:
-            data["reference"] = line(text["reference"])
+            data["reference"] = self.one(text["reference"])
         self.title()
         self.translate("severity", values.severity)
         self.translate("status", lambda t: values.status(t, self.headings.get("status", "")))
@@ -162,7 +166,7 @@ class _Row:
             data["raised"] = self.date("raised")
         for name in ("raised_by", "owner", "department"):
             if name in text:
-                data[name] = line(text[name])
+                data[name] = self.one(text[name])
         if "owner" not in text and "action_owner" in text and not self.draft.restore:
             data["owner"] = line(text["action_owner"])
             self.draft.notes.append("no owner column: the owner of the corrective action "
@@ -182,7 +186,7 @@ class _Row:
         data, draft = self.draft.data, self.draft
         title, description = self.text.get("title", ""), self.text.get("description", "")
         if title:
-            data["title"] = line(title)
+            data["title"] = self.one(title)
             draft.description = description
         elif description:
             lines = description.splitlines()
@@ -203,6 +207,8 @@ class _Row:
         if requirement:
             data["requirement"] = requirement
         clauses = values.parse_clauses(text["clauses"]) if "clauses" in text else []
+        if self.draft.restore and "clauses" in text:
+            clauses = [c.strip() for c in text["clauses"].split(";") if c.strip()]
         if "requirement" in text and not self.draft.restore:
             clauses += [c for c in values.clauses_in_prose(text["requirement"])
                         if c not in clauses]
@@ -231,11 +237,12 @@ class _Row:
         data, text = self.draft.data, self.text
         for name in ("tags", "risks", "related"):
             if name in text:
-                data[name] = _split_list(text[name])
+                data[name] = ([t.strip() for t in text[name].split("; ")]
+                              if self.draft.restore else _split_list(text[name]))
         if "isms_changes" in text:
             data["isms_changes"] = text["isms_changes"]
         imported = {key: (self.date(name) if name != "imported_from" else text[name])
-                    for key, name in (("from", "imported_from"), ("on", "imported_on"),
+                    for key, name in (("from", "imported_from"), ("date", "imported_on"),
                                       ("last_activity", "last_activity")) if name in text}
         if imported:
             data["imported"] = imported
@@ -253,8 +260,14 @@ class _Row:
 
 def _merge(data: dict[str, Any], more: dict[str, Any]) -> None:
     for key, value in more.items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
-            _merge(data[key], value)
+        have = data.get(key)
+        if isinstance(value, dict) and isinstance(have, dict):
+            _merge(have, value)
+        elif (isinstance(value, list) and isinstance(have, list) and len(value) == len(have)
+              and all(isinstance(v, dict) and isinstance(h, dict)
+                      for v, h in zip(value, have, strict=True))):
+            for extra, item in zip(value, have, strict=True):
+                _merge(item, extra)
         else:
             data[key] = value
 
@@ -288,7 +301,7 @@ def _actions(draft: Draft, row: _Row) -> None:
         owner = text.get(names.get("owner", "")) or (
             text.get("owner") if number == 1 and not draft.restore else None)
         if owner:
-            action["owner"] = line(owner)
+            action["owner"] = row.one(owner)
         for part in ("due", "completed"):
             value = row.date(names[part]) if part in names else None
             if value is not None:
@@ -361,7 +374,7 @@ def _effectiveness(draft: Draft, row: _Row) -> dict[str, Any]:
     if reviewed is not None:
         review["reviewed"] = reviewed
     if "effectiveness_by" in text:
-        review["by"] = line(text["effectiveness_by"])
+        review["by"] = row.one(text["effectiveness_by"])
     said = text.get("effectiveness")
     if said is not None:
         result, rest = row.mapped("effectiveness"), ""

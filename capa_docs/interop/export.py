@@ -14,6 +14,7 @@ from pathlib import Path
 from ..contract.settings import Settings
 from ..contract.validate import validate
 from ..git.history import last_changed, read_history
+from ..git.provenance import provenance
 from ..register.data import register_csv, register_json
 from ..register.evidence import EvidenceViews
 from ..register.findings import Register
@@ -42,7 +43,9 @@ def export_bytes(fmt: str, settings: Settings, repo_root: Path,
               if p.rule == "front-matter" and p.path not in loaded]
     if fmt in ("csv", "json"):
         produce = register_csv if fmt == "csv" else register_json
-        return produce(register, EvidenceViews(repo_root, register).of), notes
+        source = provenance(repo_root, [settings.register_dir, settings.evidence_dir], today,
+                            None) if fmt == "csv" else None
+        return produce(register, EvidenceViews(repo_root, register).of, source=source), notes
     if not len(register):
         raise EmptyPoam(notes)
     history = read_history(repo_root, settings.register_dir, settings.evidence_dir)

@@ -108,7 +108,7 @@ def assign_ids(drafts: list[Draft], settings: Settings, out_dir: Path, existing:
         finding_id = next_id(settings, _raised_year(draft, today), taken)
         if own:
             draft.reference = own
-            draft.data["reference"] = line(own)
+            draft.data = {"reference": line(own), **draft.data}
             if not re.fullmatch(settings.id_pattern, own):
                 draft.notes.append(f"the spreadsheet's reference {own!r} does not match the "
                                    f"ID pattern {settings.id_pattern}; given ID {finding_id}.")
@@ -297,8 +297,9 @@ def last_activity(draft: Draft, today: dt.date) -> str | None:
     """The latest date the sheet records something happening (not a plan such as a due
     date), for the stale clock of a finding imported open."""
     data = draft.data
+    closure = data.get("closure") or {}
     found = [data.get("raised"), (data.get("correction") or {}).get("completed"),
-             (data.get("closure") or {}).get("closed")]
+             closure.get("closed"), (closure.get("effectiveness") or {}).get("reviewed")]
     found += [a.get("completed") for a in data.get("corrective_actions") or []]
     found += [d for _, text in draft.narrative for d in values.dates_in(text)]
     dated = [d for d in found if isinstance(d, str) and _is_iso(d) and d <= today.isoformat()]
@@ -311,7 +312,7 @@ def make_drafts(table: Table, decisions: list[Decision], plan: Plan, restore: bo
               for n, cells in table.rows]
     if not restore:
         for draft in drafts:
-            record: dict[str, str] = {"from": source.name, "on": today.isoformat()}
+            record: dict[str, str] = {"from": source.name, "date": today.isoformat()}
             latest = last_activity(draft, today)
             if latest and draft.data.get("status") != "closed":
                 record["last_activity"] = latest

@@ -53,7 +53,7 @@ def render_site(ctx: SiteContext, *, with_index: bool = True) -> Rendered:
         out.pages[INDEX] = index_page(ctx)
     out.pages.update((page.uri, page) for page in pack_pages(ctx, ctx.packs))
     evidence_of = ctx.evidence.of
-    out.assets[CSV_URI] = register_csv(ctx.register, evidence_of)
+    out.assets[CSV_URI] = register_csv(ctx.register, evidence_of, source=ctx.source)
     out.assets[JSON_URI] = register_json(ctx.register, evidence_of, source=ctx.source)
     for name in ASSETS:
         out.assets[f"{ASSET_DIR}/{name}"] = asset_bytes(name)

@@ -310,3 +310,59 @@ def test_out_writes_into_the_folder_given(tmp_path: Path) -> None:
     # a second run into the same folder sees what the first wrote there
     again = run_capa("import", str(source), "--out", "staging", "--today", TODAY, cwd=repo)
     assert "skipped row 2: the register already has CAPA-2026-001 (" in again.stdout
+
+
+def test_map_file_maps_columns_and_values_and_bad_ones_exit_2(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    source = _csv(tmp_path / "c.csv", "Ticket,Title,Grade,Where,Raised,Raised by,Risk ref\n"
+                  "T-1,Badges not returned,Cat Z,Parked,2026-03-14,A. Auditor,R-014\n")
+    maps = tmp_path / "map.yaml"
+    maps.write_text("columns:\n  Ticket: id\n  Where: status\n  Risk ref: risks\n"
+                    "values:\n  severity: {Cat Z: ofi}\n  status: {Parked: open}\n"
+                    "set:\n  source: internal-audit\n", encoding="utf-8")
+    dry = run_capa("import", str(source), "--map-file", str(maps), "--dry-run",
+                   "--today", TODAY, cwd=repo)
+    assert "'Ticket' -> id (--map; 100%): e.g. 'T-1'" in dry.stdout, dry.stdout
+    result = run_capa("import", str(source), "--map-file", str(maps), "--today", TODAY,
+                      cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = _register_files(repo)["register/2026/CAPA-2026-001.md"]
+    assert "severity: ofi" in text and "status: open" in text and "- R-014" in text
+    assert "reference: T-1" in text and "source: internal-audit" in text
+    for content, message in (
+            ("columns: [unclosed\n", "not YAML"),
+            ("values:\n  colour: {Red: major}\n", "unknown field 'colour'"),
+            ("values:\n  status: {Parked: sleeping}\n", "'sleeping' is not one of"),
+            ("columns:\n  Ticket: nonsense\n", "unknown field 'nonsense'")):
+        maps.write_text(content, encoding="utf-8")
+        bad = run_capa("import", str(source), "--map-file", str(maps), cwd=repo)
+        assert bad.returncode == 2 and message in bad.stderr, bad.stderr
+        assert len(bad.stderr.strip().splitlines()) == 1
+    unreadable = tmp_path / "broken.xlsx"
+    unreadable.write_bytes(b"not a zip")
+    bad = run_capa("import", str(unreadable), cwd=repo)
+    assert bad.returncode == 2 and "cannot be read as an XLSX workbook" in bad.stderr
+
+
+def test_values_by_meaning(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    source = _csv(tmp_path / "c.csv",
+                  "Log #,Finding summary,Audit,Grade (Major / Minor / Obs),Requirement,"
+                  "Current status,Raised,Assignee,Verified effective Y/N,Evidence\n"
+                  "L1,Pending check,Surveillance audit (BSI),Minor,ISO/IEC 27001 A.8.2 and "
+                  "Cl. 9.2,Closed - pending verification,2026-03-14,Jo,N,"
+                  "report.pdf; https://wiki.example.com/x\n"
+                  "L2,Parked,Incident INC-442,Obs,Cl. 7.5,On hold,2026-03-15,Jo,"
+                  "\"Effective, re-audited on 12/05/2026\",\n")
+    run_capa("import", str(source), "--today", TODAY, cwd=repo)
+    files = _register_files(repo)
+    first = files["register/2026/CAPA-2026-001.md"]
+    assert "source: certification-audit" in first and "status: in-progress" in first
+    assert "- A.8.2\n- '9.2'" in first and "effectiveness" not in first.split("\n---\n")[0]
+    assert "url: https://wiki.example.com/x" in first
+    assert "path: ../evidence/CAPA-2026-001/report.pdf" in first
+    second = files["register/2026/CAPA-2026-002.md"]
+    assert "source: incident" in second and "status: open" in second
+    assert "result: effective" in second and "method: re-audited on 12/05/2026" in second
+    assert "imported:\n  from: c.csv\n  date: '2026-11-28'\n  last_activity: '2026-05-12'" \
+        in second
