@@ -127,6 +127,9 @@ class Settings:
     public: bool = False
     """The register is published for everyone: search engines may index it (no robots
     meta tag, no robots.txt, the sitemap kept). Off, every page says noindex."""
+    build_shortcuts: bool = True
+    """Build finding pages by the site's shortcuts, which give the same bytes faster; off,
+    every page goes through MkDocs' normal steps (a build to compare against)."""
     azure_static_web_apps: AzureAccess | None = None
     """Write staticwebapp.config.json so Azure Static Web Apps serves the site only to
     signed-in users holding one of the roles."""
@@ -223,6 +226,10 @@ def _settings(block: dict[str, Any], base_dir: Path, config_file: Path | None,
         if not isinstance(block["public"], bool):
             raise ConfigError(f"{where}.public: true or false")
         values["public"] = block["public"]
+    if "build_shortcuts" in block:
+        if not isinstance(block["build_shortcuts"], bool):
+            raise ConfigError(f"{where}.build_shortcuts: true or false")
+        values["build_shortcuts"] = block["build_shortcuts"]
     if "azure_static_web_apps" in block:
         values["azure_static_web_apps"] = _azure(block["azure_static_web_apps"],
                                                  f"{where}.azure_static_web_apps")
