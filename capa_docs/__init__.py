@@ -8,7 +8,8 @@ The package is laid out by role, and imports point one way, down this list:
 - ``git``: what git knows: trees and blobs of any commit, each finding's history and its
   states over time, the audit trail, the provenance line, and ``capa pin``.
 - ``register``: every finding together, with its indexes and computed figures (due,
-  overdue, age, stale), the management-review roll-ups, and the CSV and JSON data.
+  overdue, age, stale), the management-review roll-ups, the CSV and JSON data, and the
+  reminders: who owes what, and the calendar feeds.
 - ``gate``, ``site`` and ``interop``, side by side and never importing each other:
   ``capa diff`` (reading both sides, judging each pair, reporting); the published site
   (the MkDocs plugin, page rendering, review packs, charts, templates and assets); and

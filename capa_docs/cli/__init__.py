@@ -18,11 +18,11 @@ import sys
 from collections.abc import Sequence
 
 from ..contract.settings import ConfigError
-from . import diff, export, import_, init, new, offline, pin, render, schema, validate
+from . import diff, export, import_, init, new, offline, pin, remind, render, schema, validate
 from .common import EXIT_CRASH, EXIT_USAGE, Parser, version_text
 
 # In the order `capa --help` lists them.
-COMMANDS = (init, validate, new, schema, render, offline, diff, import_, export, pin)
+COMMANDS = (init, validate, new, schema, render, offline, diff, import_, export, pin, remind)
 
 
 def build_parser() -> Parser:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..contract.settings import read_repo_url, resolve_today
+from ..contract.settings import read_repo_url, read_site_url, resolve_today
 from ..git.tree import repository_root
 from .common import EXIT_OK, EXIT_PROBLEMS, Commands, add_common, require_register, settings_of
 
@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
     require_register(settings)
     build = build_site(settings, repository_root(settings.base_dir), resolve_today(args.today),
                        links=args.links, with_index=not args.no_index,
-                       repo_url=read_repo_url(settings.config_file))
+                       repo_url=read_repo_url(settings.config_file),
+                       site_url=read_site_url(settings.config_file)[0])
     for note in build.notes:
         print(f"capa: note: {note}", file=sys.stderr)
     for problem in build.validation.problems:

@@ -39,7 +39,9 @@ COMMON_FILES: tuple[tuple[str, str | None], ...] = (
 )
 CI_FILES: dict[str, tuple[tuple[str, str], ...]] = {
     "github": ((".github/workflows/register-gate.yml", "github-gate.yml"),
-               (".github/workflows/register-site.yml", "github-publish.yml")),
+               (".github/workflows/register-site.yml", "github-publish.yml"),
+               (".github/workflows/register-reminders.yml", "github-remind.yml"),
+               (".github/scripts/remind-issues.py", "remind-issues.py")),
     "gitlab": ((".gitlab-ci.yml", "gitlab-ci.yml"),),
     "none": (),
 }

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .evidence import OK, OUTSIDE, EvidenceResolver, Resolved, lfs_pointer_oid, sha256_of
+from .followup import effectiveness_due, nearest_name
 from .model import ERROR, WARNING, Finding, KeyPath, as_date
 
 RuleOutput = Iterator[tuple[KeyPath, str]]
@@ -34,6 +35,8 @@ class RuleSettings(Protocol):
     sla_days: dict[str, int]
     stale_days: int
     shallow_causes: tuple[str, ...]
+    effectiveness_days: dict[str, int]
+    owners: dict[str, Any]
 
     def level(self, rule: str, default: str) -> str: ...
 
@@ -506,6 +509,44 @@ def stale(f: Finding, ctx: Context) -> RuleOutput:
     if age > ctx.settings.stale_days:
         yield ("status",), (f"{f.data['status']} and unchanged for {age} days (last commit "
                             f"{changed}); record progress or the reason it is waiting")
+
+
+@rule("effectiveness-overdue", WARNING,
+      "Every corrective action is completed and the effectiveness review is past its date.")
+def effectiveness_overdue(f: Finding, ctx: Context) -> RuleOutput:
+    due = effectiveness_due(f, ctx.settings.effectiveness_days)
+    if due is None or due >= ctx.today:
+        return
+    days = ctx.settings.effectiveness_days[f.data["severity"]]
+    yield ("status",), (
+        f"every corrective action was completed, so the effectiveness review fell due {due} "
+        f"({days} days after the last one for a {f.data['severity']} finding) and none is "
+        "recorded: review whether the actions worked and close the finding with "
+        "`closure.effectiveness`, or, if they did not, add corrective actions")
+
+
+@rule("owner-unknown", WARNING,
+      "An owner of a finding not closed is not in the `owners` setting (when it is used).")
+def owner_unknown(f: Finding, ctx: Context) -> RuleOutput:
+    known = ctx.settings.owners
+    if not known or f.data["status"] == "closed":
+        return
+    named: list[tuple[KeyPath, str]] = []
+    if isinstance(f.data.get("owner"), str):
+        named.append((("owner",), f.data["owner"]))
+    for index, action in _actions(f):
+        if isinstance(action.get("owner"), str) and not action.get("completed"):
+            named.append((("corrective_actions", index, "owner"), action["owner"]))
+    for keypath, name in named:
+        if name in known:
+            continue
+        field_name = ("`owner`" if len(keypath) == 1
+                      else f"corrective action {int(keypath[1]) + 1}'s `owner`")
+        close = nearest_name(name, known)
+        hint = (f"did you mean {close!r}?" if close else
+                "add them to `owners` in the capa settings")
+        yield keypath, (f"{field_name} {name!r} is not in the `owners` setting, so reminders "
+                        f"and calendar invitations cannot reach them; {hint}")
 
 
 def _words(text: str) -> frozenset[str]:

@@ -87,6 +87,15 @@ class AzureAccess:
 
 
 @dataclass(frozen=True)
+class Person:
+    """How to reach an owner: an e-mail address for calendar invitations (ATTENDEE) and a
+    forge handle (``@jsmith``) the reminder digest mentions. Either may be missing."""
+
+    email: str | None = None
+    handle: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every capa-docs setting, with the defaults used when ``mkdocs.yml`` is silent."""
 
@@ -103,7 +112,16 @@ class Settings:
     stale_days: int = 60
     """An open finding unchanged in git for longer than this is stale."""
     due_soon_days: int = 30
-    """Window for the management review's 'due soon' list."""
+    """Window for the management review's 'due soon' list, and for `capa remind`."""
+    effectiveness_days: dict[str, int] = field(
+        default_factory=lambda: {"major": 90, "minor": 180})
+    """Days after a finding's last corrective action is completed by which its
+    effectiveness review falls due, per severity; a severity not named gets no date."""
+    owners: dict[str, Person] = field(default_factory=dict)
+    """Owner names and how to reach each (e-mail, handle); when set, an owner not in it
+    is a warning naming the nearest known name (rule `owner-unknown`)."""
+    calendar_alarm_days: int = 7
+    """Days before a due date the calendar feeds' reminder alarm goes off; 0: no alarm."""
     shallow_causes: tuple[str, ...] = DEFAULT_SHALLOW_CAUSES
     """Phrases that name a symptom, not a cause (whole words; case, hyphens and plurals do
     not matter); a cause that also names a mechanism such as a process or owner passes."""
@@ -189,18 +207,23 @@ def _settings(block: dict[str, Any], base_dir: Path, config_file: Path | None,
             raise ConfigError(f"{where}.id_pattern: not a regular expression: {exc}") from None
         values["id_pattern"] = pattern
     if "sla_days" in block:
-        sla = block["sla_days"]
-        if not isinstance(sla, dict):
-            raise ConfigError(f"{where}.sla_days: a mapping of severity to days, e.g. major: 90")
-        checked = {}
-        for severity, days in sla.items():
-            if severity not in ("major", "minor", "observation", "ofi"):
-                raise ConfigError(f"{where}.sla_days: unknown severity {_shown(severity)}")
-            checked[severity] = _days(days, f"{where}.sla_days.{severity}")
-        values["sla_days"] = {**Settings().sla_days, **checked}
+        values["sla_days"] = {**Settings().sla_days,
+                              **_per_severity(block["sla_days"], f"{where}.sla_days",
+                                              "major: 90")}
     for name in ("stale_days", "due_soon_days", "recorded_late_days"):
         if name in block:
             values[name] = _days(block[name], f"{where}.{name}")
+    if "effectiveness_days" in block:
+        values["effectiveness_days"] = _per_severity(
+            block["effectiveness_days"], f"{where}.effectiveness_days", "major: 90")
+    if "owners" in block:
+        values["owners"] = _owners(block["owners"], f"{where}.owners")
+    if "calendar_alarm_days" in block:
+        alarm = block["calendar_alarm_days"]
+        if isinstance(alarm, bool) or not isinstance(alarm, int) or not 0 <= alarm <= 365:
+            raise ConfigError(f"{where}.calendar_alarm_days: a whole number of days from 0 (no "
+                              f"alarm) to 365, got {_shown(alarm)}")
+        values["calendar_alarm_days"] = alarm
     if "recurrence_months" in block:
         months = block["recurrence_months"]
         if (isinstance(months, bool) or not isinstance(months, int) or months < 1
@@ -254,6 +277,52 @@ def _days(value: Any, where: str) -> int:
         raise ConfigError(f"{where}: at most {MAX_DAYS:,} days (100 years), got "
                           f"{_shown(value)}; dates that far ahead cannot be computed")
     return value
+
+
+def _per_severity(value: Any, where: str, example: str) -> dict[str, int]:
+    """A mapping of severity to days (sla_days, effectiveness_days)."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: a mapping of severity to days, e.g. {example}")
+    checked = {}
+    for severity, days in value.items():
+        if severity not in ("major", "minor", "observation", "ofi"):
+            raise ConfigError(f"{where}: unknown severity {_shown(severity)}; known: major, "
+                              "minor, observation, ofi")
+        checked[severity] = _days(days, f"{where}.{severity}")
+    return checked
+
+
+_EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+")
+_HANDLE = re.compile(r"@[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def _owners(value: Any, where: str) -> dict[str, Person]:
+    """Owner name -> an e-mail, a handle (@name), or {email: ..., handle: ...}."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: a mapping of owner name to e-mail or @handle, e.g. "
+                          "Jane Smith: jane.smith@example.com")
+    people = {}
+    for name, contact in value.items():
+        if not isinstance(name, str) or not name.strip() or "\n" in name:
+            raise ConfigError(f"{where}: owner names are one line of text, got {_shown(name)}")
+        people[name.strip()] = _person(contact, f"{where}.{name.strip()}")
+    return people
+
+
+def _person(contact: Any, where: str) -> Person:
+    hint = ("an e-mail address, an @handle, or a mapping with `email` and/or `handle`, e.g. "
+            "{email: jane.smith@example.com, handle: '@jsmith'}")
+    if isinstance(contact, str):
+        contact = ({"handle": contact} if contact.startswith("@") else {"email": contact})
+    if not isinstance(contact, dict) or not contact or set(contact) - {"email", "handle"}:
+        raise ConfigError(f"{where}: {hint}; got {_shown(contact)}")
+    email, handle = contact.get("email"), contact.get("handle")
+    if email is not None and not (isinstance(email, str) and _EMAIL.fullmatch(email)):
+        raise ConfigError(f"{where}.email: not an e-mail address: {_shown(email)}")
+    if handle is not None and not (isinstance(handle, str) and _HANDLE.fullmatch(handle)):
+        raise ConfigError(f"{where}.handle: a handle is @ and a user name, e.g. '@jsmith' "
+                          f"(quoted: YAML reads a bare @ as an error); got {_shown(handle)}")
+    return Person(email, handle)
 
 
 # Azure's role names: letters, digits, '-' and '_'. `anonymous` is every visitor.
@@ -553,6 +622,20 @@ def read_repo_url(config_file: Path | None) -> str | None:
         return None
     value = document.get("repo_url")
     return value if isinstance(value, str) and value.strip() else None
+
+
+def read_site_url(config_file: Path | None) -> tuple[str | None, bool]:
+    """``site_url`` and ``use_directory_urls`` of mkdocs.yml, so `capa remind` links each
+    finding's published page as the site does (None when no site_url is set)."""
+    if config_file is None:
+        return None, True
+    try:
+        document = read_config_document(config_file.read_bytes(), config_file).document
+    except (OSError, ConfigError):
+        return None, True
+    url = document.get("site_url")
+    directory = document.get("use_directory_urls", True) is not False
+    return (url if isinstance(url, str) and url.strip() else None), directory
 
 
 def _block(block: Any, config_file: Path | str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..contract.followup import effectiveness_due
 from ..contract.model import Finding, as_date
 from ..contract.settings import Settings
 from ..contract.validate import Validation
@@ -38,6 +39,8 @@ class Computed:
     """Date of the last commit touching the file, when git knows it."""
     stale: bool = False
     """Not closed and unchanged in git for longer than ``stale_days``."""
+    effectiveness_due: dt.date | None = None
+    """When the effectiveness review falls due: every action completed, none recorded."""
     closed: dt.date | None = None
     days_to_close: int | None = None
     referenced_by: list[str] = field(default_factory=list)
@@ -54,6 +57,10 @@ class Computed:
     def overdue(self) -> bool:
         return self.overdue_days > 0
 
+    def effectiveness_overdue(self, today: dt.date) -> bool:
+        """The review's date has passed (rule `effectiveness-overdue`)."""
+        return self.effectiveness_due is not None and self.effectiveness_due < today
+
     def as_dict(self) -> dict[str, Any]:
         def text(day: dt.date | None) -> str | None:
             return day.isoformat() if day else None
@@ -66,6 +73,7 @@ class Computed:
             "age_days": self.age_days,
             "last_changed": text(self.last_changed),
             "stale": self.stale,
+            "effectiveness_due": text(self.effectiveness_due),
             "closed": text(self.closed),
             "days_to_close": self.days_to_close,
             "referenced_by": list(self.referenced_by),
@@ -130,7 +138,9 @@ class Register:
         open_dues = [as_date(action.get("due")) for action in data.get("corrective_actions") or []
                      if isinstance(action, dict) and not action.get("completed")]
         due = min((d for d in open_dues if d is not None), default=None)
-        result = Computed(due=due, last_changed=changed, closed=closed)
+        result = Computed(due=due, last_changed=changed, closed=closed,
+                          effectiveness_due=effectiveness_due(
+                              finding, self.settings.effectiveness_days))
         end = closed or today
         result.age_days = max(0, (end - raised).days)
         if closed is not None:

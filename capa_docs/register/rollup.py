@@ -41,6 +41,8 @@ class Rollup:
     due_soon: list[str] = field(default_factory=list)
     closed_recently: list[str] = field(default_factory=list)
     not_effective: list[str] = field(default_factory=list)
+    effectiveness_overdue: list[str] = field(default_factory=list)
+    """Every action completed, and the effectiveness review is past its date."""
     median_days_to_close: dict[str, float | None] = field(default_factory=dict)
     closed_counts: dict[str, int] = field(default_factory=dict)
     recurring: list[Group] = field(default_factory=list)
@@ -71,6 +73,8 @@ def rollup(register: Register) -> Rollup:
                 result.stale.append(finding.id)
             if computed.due_soon:
                 result.due_soon.append(finding.id)
+            if computed.effectiveness_overdue(today):
+                result.effectiveness_overdue.append(finding.id)
         elif computed.closed is not None:
             if window_start < computed.closed <= today:
                 result.closed_recently.append(finding.id)
@@ -83,6 +87,8 @@ def rollup(register: Register) -> Rollup:
                                                         key=lambda item: item[0].lower())}
     result.overdue.sort(key=lambda i: -register.computed[i].overdue_days)
     result.due_soon.sort(key=lambda i: register.computed[i].due or today)  # earliest first
+    result.effectiveness_overdue.sort(
+        key=lambda i: register.computed[i].effectiveness_due or today)
     result.median_days_to_close = {
         s: (statistics.median(days_to_close[s]) if days_to_close[s] else None)
         for s in SEVERITIES}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import markdown
 from markupsafe import Markup
@@ -21,10 +22,12 @@ from ..git.provenance import Provenance
 from ..git.signatures import Signature, verify_commits
 from ..register.evidence import EvidenceViews
 from ..register.findings import Register
+from ..register.ics import Feed, calendar_feeds
+from ..register.reminders import Reminders, reminders
 from ..register.rollup import Rollup, Similar, similar
 from .packs import Pack, packs_for
 from .templating import environment
-from .urls import LINK_STYLES, relative_url
+from .urls import LINK_STYLES, finding_uri, page_url, relative_url
 
 Link = Callable[[str], str]
 
@@ -34,7 +37,8 @@ class SiteContext:
 
     def __init__(self, register: Register, review: Rollup, repo_root: Path, *,
                  links: str = "directory", repo_url: str | None = None,
-                 source: Provenance | None = None, offline: bool = False) -> None:
+                 source: Provenance | None = None, offline: bool = False,
+                 site_url: str | None = None, site_name: str = "Corrective actions") -> None:
         if links not in LINK_STYLES:
             raise ValueError(f"links must be one of {', '.join(LINK_STYLES)}")
         self.register = register
@@ -45,6 +49,10 @@ class SiteContext:
         self.source = source
         self.offline = offline
         """The pages are for a copy opened from disk (``capa offline``): no search."""
+        self.site_url = site_url
+        """The site's address (mkdocs.yml site_url): calendar events link finding pages
+        with it; without it they carry no link (a calendar cannot follow a relative one)."""
+        self.site_name = site_name
         self.settings = register.settings
         self.env = environment()
         self.markdown = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
@@ -72,6 +80,28 @@ class SiteContext:
         commits = [c.commit for record in self.closures.values()
                    for c in (record.closing, record.review) if c is not None]
         return verify_commits(self.repo_root, commits, signers)
+
+    @cached_property
+    def reminders(self) -> Reminders:
+        """Who owes what, and the calendar's events, as of the build's date."""
+        return reminders(self.register)
+
+    @cached_property
+    def feeds(self) -> list[Feed]:
+        """``register.ics`` and one feed per owner."""
+        host = urlsplit(self.site_url).hostname if self.site_url else None
+        return calendar_feeds(self.reminders.events, site_name=self.site_name,
+                              today=self.register.today,
+                              alarm_days=self.settings.calendar_alarm_days,
+                              contacts=self.settings.owners, url_of=self.absolute_url,
+                              domain=host or "capa-docs")
+
+    def absolute_url(self, finding_id: str) -> str | None:
+        """A finding page's full address, when the site knows its own (site_url)."""
+        if not self.site_url:
+            return None
+        page = page_url(finding_uri(finding_id), self.links != "html")
+        return self.site_url.rstrip("/") + "/" + page
 
     @cached_property
     def _similar(self) -> dict[str, list[Similar]]:

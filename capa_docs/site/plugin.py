@@ -78,6 +78,16 @@ class CapaConfig(base.Config):
     """An open finding unchanged in git for longer than this many days is stale. Default: 60."""
     due_soon_days = c.Optional(c.Type(int))
     """Window of the management review's 'due soon' list, in days. Default: 30."""
+    effectiveness_days = c.Optional(c.Type(dict))
+    """Days after a finding's last corrective action is completed by which its
+    effectiveness review falls due, per severity (rule `effectiveness-overdue`, calendar
+    feeds, `capa remind`). Default: `{major: 90, minor: 180}`."""
+    owners = c.Optional(c.Type(dict))
+    """Owner names to an e-mail address, an `@handle`, or `{email: ..., handle: ...}`: the
+    calendar feeds invite the e-mail, the reminder digest mentions the handle; when set, an
+    owner not in it is a warning (rule `owner-unknown`). Default: `{}` (not used)."""
+    calendar_alarm_days = c.Optional(c.Type(int))
+    """Days before a due date the calendar feeds' reminder goes off; 0 for none. Default: 7."""
     shallow_causes = c.Optional(c.Type(list))
     """Phrases that name a symptom, not a cause; replaces the default list."""
     rules = c.Optional(c.Type(dict))
@@ -271,7 +281,8 @@ def _build(settings: Settings, repo_root: Path, files: Files, config: MkDocsConf
     return build_site(settings, repo_root, _today(),
                       links="directory" if config.use_directory_urls else "html",
                       with_index=not has_index, repo_url=config.repo_url,
-                      sources=(Path(config.docs_dir),), offline=offline)
+                      sources=(Path(config.docs_dir),), offline=offline,
+                      site_url=config.site_url, site_name=config.site_name)
 
 
 def _footer(copyright: str | None, source: Provenance) -> str:

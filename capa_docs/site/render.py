@@ -55,6 +55,8 @@ def render_site(ctx: SiteContext, *, with_index: bool = True) -> Rendered:
     evidence_of = ctx.evidence.of
     out.assets[CSV_URI] = register_csv(ctx.register, evidence_of, source=ctx.source)
     out.assets[JSON_URI] = register_json(ctx.register, evidence_of, source=ctx.source)
+    for feed in ctx.feeds:
+        out.assets[feed.uri] = feed.content
     for name in ASSETS:
         out.assets[f"{ASSET_DIR}/{name}"] = asset_bytes(name)
     out.files = dict(ctx.evidence.files)
@@ -108,7 +110,8 @@ class Build:
 def build_site(settings: Settings, repo_root: Path, today: dt.date, *,
                links: str = "directory", with_index: bool = True,
                repo_url: str | None = None, sources: tuple[Path, ...] = (),
-               offline: bool = False) -> Build:
+               offline: bool = False, site_url: str | None = None,
+               site_name: str = "Corrective actions") -> Build:
     """Validate once, then render if there is no error.
 
     One history pass serves the whole build: the `stale` rule, "last changed" and every
@@ -130,5 +133,6 @@ def build_site(settings: Settings, repo_root: Path, today: dt.date, *,
         return Build(validation, notes, None, source)
     register = Register.from_validation(validation, settings, today, dates, history=history)
     ctx = SiteContext(register, rollup(register), repo_root, links=links, repo_url=repo_url,
-                      source=source, offline=offline)
+                      source=source, offline=offline, site_url=site_url,
+                      site_name=site_name)
     return Build(validation, notes, render_site(ctx, with_index=with_index), source)

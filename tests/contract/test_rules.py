@@ -343,6 +343,22 @@ CASES = [
         expect="correction-as-action"),
     Case("self-verified", effectiveness(by="Jane Smith"), expect="self-verified"),
     Case("self-verified-independent", closed(), absent="self-verified"),
+    # Every action completed 2026-05-20: a minor's review falls due 180 days later
+    # (2026-11-16), before today; completed 2026-06-10 it falls due 2026-12-07, ahead.
+    Case("effectiveness-overdue", closed(status="in-progress", closure=None),
+         expect="effectiveness-overdue", message="fell due 2026-11-16", lines=(5,)),
+    Case("effectiveness-overdue-not-yet", lambda i: _set(
+        closed(status="in-progress", closure=None)(i),
+        ("corrective_actions", 0, "completed"), "2026-06-10"), absent="effectiveness-overdue"),
+    Case("effectiveness-overdue-closed-has-review", closed(), absent="effectiveness-overdue"),
+    # The fixture's owners setting names Jane Smith and Sam Ops.
+    Case("owner-unknown-initial", open_minor(owner="J. Smith"), expect="owner-unknown",
+         message="did you mean 'Jane Smith'?"),
+    Case("owner-unknown-action", open_minor(corrective_actions=[{
+        "action": "Add the step.", "owner": "Sam Op", "due": "2027-01-31"}]),
+        expect="owner-unknown", message="corrective action 1's `owner` 'Sam Op'"),
+    Case("owner-unknown-known", open_minor(owner="Sam Ops"), absent="owner-unknown"),
+    Case("owner-unknown-closed-is-history", closed(owner="Jo Leaver"), absent="owner-unknown"),
 ]
 
 
@@ -377,6 +393,9 @@ def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[s
     register = repo / "register"
     register.mkdir()
     (repo / ".gitignore").write_text("")
+    (repo / "mkdocs.yml").write_text("site_name: rules\nplugins:\n  - capa:\n      owners:\n"
+                                     "        Jane Smith: jane.smith@example.com\n"
+                                     "        Sam Ops: '@samops'\n")
     stale_index = next(i for i, c in enumerate(CASES) if c.name == "stale")
     order = [stale_index] + [i for i in range(len(CASES)) if i != stale_index]
     for index in order:

@@ -72,8 +72,8 @@ def _lint(command: list[str], workflow: Path, cwd: Path) -> subprocess.Completed
                           timeout=120)
 
 
-def test_there_are_two_workflows() -> None:
-    assert {w.name for w in WORKFLOWS} == {"pr.yml", "pages.yml"}
+def test_there_are_three_workflows() -> None:
+    assert {w.name for w in WORKFLOWS} == {"pr.yml", "pages.yml", "remind.yml"}
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
