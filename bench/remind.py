@@ -25,9 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import build  # noqa: E402  (bench/build.py)
 import realistic  # noqa: E402  (bench/realistic.py)
 
+import build  # noqa: E402  (bench/build.py)
 from capa_docs.contract.model import Finding  # noqa: E402
 from capa_docs.contract.settings import Person, Settings  # noqa: E402
 from capa_docs.register.digest import json_digest, markdown_all  # noqa: E402

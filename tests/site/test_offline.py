@@ -60,8 +60,8 @@ def test_every_link_resolves_to_a_file_and_pages_are_html_files(
             # From disk a folder is a file listing, never the page: every link names a file.
             assert target.is_file(), (page, url)
             if tag == "a" and not url.startswith(("assets/", "../assets/")):
-                assert target.suffix in (".html", ".txt", ".csv", ".json", ".png", ".pdf", ".ics"), (
-                    page, url)
+                assert target.suffix in (".html", ".txt", ".csv", ".json", ".png", ".pdf",
+                                         ".ics"), (page, url)
             checked += 1
     assert checked > 200
 
