@@ -128,3 +128,59 @@ def test_owner_feed_names_are_safe_and_distinct() -> None:
     uris = owner_feed_uris(["Jane Smith", "jane smith", "張偉", "李娜"])
     assert len(set(uris.values())) == 4
     assert all(u.startswith("calendar/") and u.endswith(".ics") for u in uris.values())
+
+
+def _library_event(item, stamp: dt.datetime, domain: str, alarm_days: int,
+                   url: str | None, email: str | None) -> bytes:
+    """The same event built as a library ``Event`` and written by ``Event.to_ical()``."""
+    event = icalendar.Event()
+    event.add("uid", f"{item.key.replace('/', '.')}@{domain}")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", item.day)
+    event.add("summary", item.summary)
+    event.add("description", item.description)
+    event.add("transp", "TRANSPARENT")
+    if url:
+        event.add("url", url)
+    if email:
+        attendee = icalendar.vCalAddress(f"mailto:{email}")
+        attendee.params["CN"] = icalendar.vText(item.owner)
+        attendee.params["ROLE"] = icalendar.vText("REQ-PARTICIPANT")
+        event.add("attendee", attendee, encode=False)
+    if alarm_days:
+        alarm = icalendar.Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", f"Due in {alarm_days} days")
+        alarm.add("trigger", dt.timedelta(days=-alarm_days))
+        event.add_component(alarm)
+    return event.to_ical()
+
+
+AWKWARD = [
+    "Plain.",
+    "Commas, semicolons; a backslash \\ and a colon: all escaped.",
+    "Two lines\nof text, and a third\r\nwith CRLF.",
+    "Zoë's café in Zürich: naïve façade " * 6,
+    "張偉负责供应商评估流程的所有者" * 8,
+    "x" * 74, "x" * 75, "y" * 149, "é" * 37, "é" * 38,
+    '"Quoted", <angled> & 100% ' * 4,
+]
+
+
+@pytest.mark.parametrize("text", AWKWARD, ids=range(len(AWKWARD)))
+@pytest.mark.parametrize("alarm_days", [0, 7])
+def test_fast_writer_writes_what_the_library_writes(text: str, alarm_days: int) -> None:
+    from capa_docs.contract.settings import Person
+    from capa_docs.register.ics import _EventWriter
+    from capa_docs.register.reminders import CalendarEvent
+
+    stamp = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+    item = CalendarEvent("CAPA-2026-004/action-2", dt.date(2026, 12, 10), "action",
+                         "CAPA-2026-004", text[:80], "Zoë O'Brien, IT; Ops",
+                         f"CAPA-2026-004 action 2 due: {text[:90]}", text)
+    writer = _EventWriter(stamp, "isms.example.com", alarm_days)
+    for url, email in ((None, None), ("https://isms.example.com/register/findings/"
+                                      "CAPA-2026-004/?a=1,2;b", "zoe.obrien@example.com")):
+        contact = Person(email, None) if email else None
+        assert writer.write(item, url, contact) == _library_event(
+            item, stamp, "isms.example.com", alarm_days, url, email)
