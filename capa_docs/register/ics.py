@@ -109,11 +109,35 @@ class _EventWriter:
         return b"\r\n".join(lines) + b"\r\n" + self.alarm + b"END:VEVENT\r\n"
 
 
+_NO_PARAMETERS = Parameters()
+_FOLD = 74  # characters per folded piece: 75 octets with the continuation's space
+
+
 def _line(name: str, value: Any) -> bytes:
     """One content line as the library writes it (``Component.content_line``)."""
-    line = Contentline.from_parts(name, getattr(value, "params", None) or Parameters(), value)
+    line = Contentline.from_parts(name, getattr(value, "params", None) or _NO_PARAMETERS,
+                                  value)
+    if line.isascii():
+        return (line if len(line) <= _FOLD else _fold_ascii(line)).encode("ascii")
     data = line.encode("utf-8")
-    return data if len(data) < 75 else line.to_ical()
+    return data if len(data) <= _FOLD else line.to_ical()
+
+
+def _fold_ascii(line: str) -> str:
+    """``Contentline.to_ical()``'s folding for an ASCII line, a piece at a time instead of
+    a character at a time (the library's loop is most of a feed's cost): pieces of 74
+    characters, and one fewer when a piece would end in a backslash or ``^``, which moves
+    to the next piece so an escape is never split (the library's rule, its issue #1501).
+    Other lines go through the library itself; tests compare the two on random lines."""
+    pieces, start, size = [], 0, len(line)
+    while size - start > _FOLD:
+        end = start + _FOLD
+        if line[end - 1] in "\\^":
+            end -= 1
+        pieces.append(line[start:end])
+        start = end
+    pieces.append(line[start:])
+    return "\r\n ".join(pieces)
 
 
 def _calendar(name: str, events: list[bytes]) -> bytes:

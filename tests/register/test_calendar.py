@@ -184,3 +184,22 @@ def test_fast_writer_writes_what_the_library_writes(text: str, alarm_days: int) 
         contact = Person(email, None) if email else None
         assert writer.write(item, url, contact) == _library_event(
             item, stamp, "isms.example.com", alarm_days, url, email)
+
+
+def test_ascii_folding_is_the_librarys() -> None:
+    """The fast fold of ASCII lines gives what Contentline.to_ical() gives: random lines
+    of every length around the boundaries, dense with backslashes and carets."""
+    import random
+
+    from icalendar.parser import Contentline
+
+    from capa_docs.register.ics import _fold_ascii
+
+    rng = random.Random(16)
+    alphabet = "ab\\^;,: x"
+    lengths = [*range(70, 80), *range(144, 154), *range(218, 228), 1000]
+    for length in lengths:
+        for _ in range(40):
+            line = "".join(rng.choice(alphabet) for _ in range(length))
+            assert _fold_ascii(line).encode() == Contentline(line).to_ical(), line
+    assert _fold_ascii("\\" * 200).encode() == Contentline("\\" * 200).to_ical()
