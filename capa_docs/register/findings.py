@@ -41,6 +41,9 @@ class Computed:
     """Not closed and unchanged in git for longer than ``stale_days``."""
     effectiveness_due: dt.date | None = None
     """When the effectiveness review falls due: every action completed, none recorded."""
+    effectiveness_overdue_days: int = 0
+    """Days since ``effectiveness_due`` passed; 0 when it has not (rule
+    `effectiveness-overdue`)."""
     closed: dt.date | None = None
     days_to_close: int | None = None
     referenced_by: list[str] = field(default_factory=list)
@@ -57,9 +60,10 @@ class Computed:
     def overdue(self) -> bool:
         return self.overdue_days > 0
 
-    def effectiveness_overdue(self, today: dt.date) -> bool:
+    @property
+    def effectiveness_overdue(self) -> bool:
         """The review's date has passed (rule `effectiveness-overdue`)."""
-        return self.effectiveness_due is not None and self.effectiveness_due < today
+        return self.effectiveness_overdue_days > 0
 
     def as_dict(self) -> dict[str, Any]:
         def text(day: dt.date | None) -> str | None:
@@ -74,6 +78,7 @@ class Computed:
             "last_changed": text(self.last_changed),
             "stale": self.stale,
             "effectiveness_due": text(self.effectiveness_due),
+            "effectiveness_overdue_days": self.effectiveness_overdue_days,
             "closed": text(self.closed),
             "days_to_close": self.days_to_close,
             "referenced_by": list(self.referenced_by),
@@ -145,6 +150,9 @@ class Register:
         result.age_days = max(0, (end - raised).days)
         if closed is not None:
             result.days_to_close = max(0, (closed - raised).days)
+        review = result.effectiveness_due
+        if review is not None and review < today:
+            result.effectiveness_overdue_days = (today - review).days
         if not closed_flag:
             if due is not None and due < today:
                 result.overdue_days = (today - due).days

@@ -73,7 +73,7 @@ def rollup(register: Register) -> Rollup:
                 result.stale.append(finding.id)
             if computed.due_soon:
                 result.due_soon.append(finding.id)
-            if computed.effectiveness_overdue(today):
+            if computed.effectiveness_overdue:
                 result.effectiveness_overdue.append(finding.id)
         elif computed.closed is not None:
             if window_start < computed.closed <= today:
