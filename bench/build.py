@@ -1,25 +1,35 @@
-"""How much the capa plugin adds to a site build: N generated findings against N pages.
+"""How fast the register's site builds: the plugin against hand-written pages, the Zensical
+path against the plugin, review packs against none, and where a build's time goes.
 
-For each N, in one run: a git repository holding N finding files (a third closed with an
-evidence file) built with the plugin, and a bare site of N hand-written Markdown pages
-saying the same things (same theme, pages not in the nav, same evidence files), built
-without it. Both are `mkdocs build` in a fresh process, timed end to end. Target: the
-ratio stays at or below 1.15, and time grows linearly with N.
+For each N, in one run:
 
-Then the management review packs: a repository whose history spans the year (each
-finding committed as raised at the end of its quarter, then its final version), built
-with four `reviews:` (four packs, each with its charts) and without (the management
-review page's charts only). Target: packs cost at most 1.3x the build without them.
+- plugin: a git repository holding N finding files (a third closed with an evidence file)
+  built with the plugin, and a bare site of N hand-written Markdown pages saying the same
+  things (same theme, pages not in the nav, same evidence files), built without it; the
+  plugin's build is timed with its shortcuts and without (CAPA_BUILD_SHORTCUTS=0, the
+  build every page takes through MkDocs' normal steps). Target: the plugin at or below
+  0.8x the bare build (issue 18; privacy on, as by default), time linear in N; the peak
+  memory of the plugin's build is printed.
+- zensical: `capa render --zensical` then `zensical build --clean` from an empty cache
+  (the Zensical path from register to site) against the plugin's build. Target: at or
+  below 1.0; every finding page built, none in any page's navigation.
+- packs: a repository whose history spans the year (each finding committed as raised at
+  the end of its quarter, then its final version), built with four `reviews:` (four
+  packs, each with its charts) and without. Target: packs cost at most 1.3x.
+- phases: one build with the shortcuts and one without, each with a timer around every
+  phase (bench/phases.py): validation, history, finding pages, Markdown, theme, search,
+  privacy, writing, copying.
 
-Each comparison builds both sites once untimed (so neither pays for a cold disk cache or
-Python's first compile alone), then times --runs rounds, the two builds interleaved and
-their order swapped each round, so a slow spell of the machine hits both. It prints the
-median and best of each, their ratios, and PASS or FAIL for the median ratio against
-the target; the exit code is 1 when any comparison fails.
+Each comparison builds every site once untimed (so none pays for a cold disk cache or
+Python's first compile alone), then times --runs rounds, the builds interleaved and their
+order rotated each round, so a slow spell of the machine hits all. It prints the median
+and best of each, their ratios, and PASS or FAIL for the median ratio against the target;
+the exit code is 1 when any comparison fails.
 
-    python bench/build.py            # N = 1000 and 5000
+    python bench/build.py            # N = 1000 and 5000: phases, plugin, zensical, packs
     python bench/build.py 200 1000   # other sizes
-    python bench/build.py --packs 5000   # only the packs comparison
+    python bench/build.py --plugin 5000   # only the plugin comparison (or --zensical,
+                                          # --packs, --phases; several may be given)
     python bench/build.py --runs 5 1000  # five timed rounds (default 3)
     python bench/build.py --shape realistic 1000   # findings like a mature register's
 
@@ -32,9 +42,11 @@ pages then carry every action and evidence item those findings hold.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -54,6 +66,8 @@ OWNERS = ("Jane Smith", "Sam Ops", "Lukas Meyer", "Aisha Rahman", "B. Reviewer")
 CLAUSES = ("5.2", "6.1.2", "7.2", "8.1", "9.2", "A.5.15", "A.5.19", "A.8.13", "A.8.32")
 EPOCH = "1795824000"  # 2026-11-28
 MKDOCS = str(Path(sys.executable).parent / "mkdocs")
+CAPA = str(Path(sys.executable).parent / "capa")
+ZENSICAL = str(Path(sys.executable).parent / "zensical")
 NARRATIVE = ("Found during the {month} internal audit of the {area} process. The auditor "
              "sampled twelve records and found the gap described above.\n\nThe owner agreed "
              "the actions below with the ISMS steering group.\n")
@@ -357,18 +371,36 @@ def with_reviews(root: Path, reviews: dict[str, str] | None) -> None:
     (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False))
 
 
-def timed_build(root: Path) -> float:
-    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "NO_MKDOCS_2_WARNING": "1"}
+PEAKS: dict[str, int] = {}
+"""Peak resident memory (KB) of the last build of each site, by its folder."""
+
+
+def run_measured(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
+    """Seconds and peak resident memory (KB) of one command, which must succeed."""
     start = time.perf_counter()
-    result = subprocess.run([MKDOCS, "build", "-q"], cwd=root, env=env, capture_output=True,
-                            text=True)
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    errors = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"build failed in {root}:\n{result.stderr[-3000:]}")
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{errors[-3000:]}")
+    return elapsed, usage.ru_maxrss
+
+
+def timed_build(root: Path, shortcuts: bool = True) -> float:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "NO_MKDOCS_2_WARNING": "1",
+           "CAPA_BUILD_SHORTCUTS": "1" if shortcuts else "0"}
+    elapsed, PEAKS[f"{root}:{shortcuts}"] = run_measured([MKDOCS, "build", "-q"], root, env)
     return elapsed
 
 
-PLUGIN_TARGET = 1.15
+PLUGIN_TARGET = 0.8
+"""The plugin's build against the bare build of the same pages (issue 18; was 1.15)."""
+ZENSICAL_TARGET = 1.0
+"""capa render + zensical build, cold cache, against the plugin's build."""
 PACKS_TARGET = 1.3
 
 
@@ -407,9 +439,11 @@ def report(n: int, base: list[float], measured: list[float], target: float,
 
 
 def main(sizes: list[int], runs: int, shape: str) -> bool:
+    """The plugin against bare pages; the build without the shortcuts for comparison."""
     print(f"plugin against bare pages, {shape} findings: {runs} interleaved runs, "
-          "median and best (s)")
-    print(header("bare median", "plugin median") + "       plugin ms/finding")
+          "median and best (s); the plugin without its shortcuts (CAPA_BUILD_SHORTCUTS=0)")
+    print(header("bare median", "plugin median") + "       plugin ms/finding, peak MB; "
+          "without shortcuts: median, ratio to bare")
     ok = True
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -419,12 +453,77 @@ def main(sizes: list[int], runs: int, shape: str) -> bool:
             findings = SHAPES[shape](n)
             make_plugin_site(plugin_root, findings, shape)
             make_bare_site(bare_root, findings, shape)
-            bare, plugin = interleaved(partial(timed_build, bare_root),
-                                       partial(timed_build, plugin_root), runs)
+            bare, plugin, normal = interleaved_all(
+                [partial(timed_build, bare_root), partial(timed_build, plugin_root),
+                 partial(timed_build, plugin_root, False)], runs)
             pages = len(list((plugin_root / "site/findings").iterdir()))
             assert pages == n, f"{pages} finding pages for {n} findings"
+            peak = PEAKS[f"{plugin_root}:True"] / 1024
             ok &= report(n, bare, plugin, PLUGIN_TARGET,
-                         f"  {1000 * statistics.median(plugin) / n:.2f}")
+                         f"  {1000 * statistics.median(plugin) / n:.2f}, {peak:.0f} MB; "
+                         f"{statistics.median(normal):.2f} s, "
+                         f"{statistics.median(normal) / statistics.median(bare):.2f}")
+    return ok
+
+
+def interleaved_all(builds: list, runs: int) -> list[list[float]]:
+    """Times of ``runs`` rounds of several builds, after one untimed build of each; each
+    round starts one build later than the one before, so none is always first."""
+    for build in builds:
+        build()
+    times: list[list[float]] = [[] for _ in builds]
+    for round_ in range(runs):
+        for step in range(len(builds)):
+            at = (round_ + step) % len(builds)
+            times[at].append(builds[at]())
+    return times
+
+
+def zensical_build(root: Path, out: Path) -> float:
+    """``capa render`` with its Zensical configuration, then ``zensical build`` from an
+    empty cache: the Zensical path from the register to the site."""
+    for folder in (out, root / "zensical-site", root / ".cache"):
+        if folder.exists():
+            shutil.rmtree(folder)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    config = root / "zensical.toml"
+    config.unlink(missing_ok=True)
+    rendered, _ = run_measured([CAPA, "render", str(out), "--zensical", str(config)], root, env)
+    text = config.read_text().replace('site_dir = "site"', 'site_dir = "zensical-site"')
+    config.write_text(text)
+    built, PEAKS[f"{root}:zensical"] = run_measured([ZENSICAL, "build", "--clean", "-f",
+                                                     str(config)], root, env)
+    return rendered + built
+
+
+def check_zensical_site(root: Path, n: int) -> None:
+    """Every finding page built, and none in the navigation of any page."""
+    site = root / "zensical-site"
+    pages = sorted((site / "findings").iterdir())
+    assert len(pages) == n, f"{len(pages)} finding pages for {n} findings"
+    for page in (pages[0], site / "register/index.html"):
+        nav = re.findall(r'class="md-nav__link[^"]*"[^>]*href="([^"]*)"|'
+                         r'href="([^"]*)"[^>]*class="md-nav__link', page.read_text())
+        assert not [a or b for a, b in nav if "findings/" in (a or b)], page
+
+
+def main_zensical(sizes: list[int], runs: int, shape: str) -> bool:
+    print(f"capa render + zensical build (cold cache) against the plugin's build, {shape} "
+          f"findings: {runs} interleaved runs, median and best (s)")
+    print(header("plugin median", "zensical median") + "       peak MB plugin, zensical")
+    ok = True
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp, "plugin")
+            root.mkdir()
+            make_plugin_site(root, SHAPES[shape](n), shape)
+            plugin, zensical = interleaved(partial(timed_build, root),
+                                           partial(zensical_build, root, root / "rendered"),
+                                           runs)
+            check_zensical_site(root, n)
+            ok &= report(n, plugin, zensical, ZENSICAL_TARGET,
+                         f"  {PEAKS[f'{root}:True'] / 1024:.0f}, "
+                         f"{PEAKS[f'{root}:zensical'] / 1024:.0f}")
     return ok
 
 
@@ -459,9 +558,30 @@ def main_packs(sizes: list[int], runs: int, shape: str) -> bool:
     return ok
 
 
+def main_phases(n: int, shape: str) -> None:
+    """One build of each kind with timers around its phases (bench/phases.py)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp, "plugin")
+        root.mkdir()
+        make_plugin_site(root, SHAPES[shape](n), shape)
+        env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "NO_MKDOCS_2_WARNING": "1"}
+        timed_build(root)  # untimed: a warm disk cache for both
+        columns = {}
+        for label, flag in (("shortcuts", "1"), ("without", "0")):
+            result = subprocess.run([sys.executable, str(Path(__file__).parent / "phases.py")],
+                                    cwd=root, env={**env, "CAPA_BUILD_SHORTCUTS": flag},
+                                    capture_output=True, text=True, check=True)
+            columns[label] = json.loads(result.stdout.strip().splitlines()[-1])
+    print(f"phases of one plugin build, {n} {shape} findings (s; nested phases indented)")
+    print(f"{'phase':<52} {'shortcuts':>10} {'without':>10}")
+    for phase in columns["without"]:
+        print(f"{phase:<52} {columns['shortcuts'].get(phase, 0.0):>10.2f} "
+              f"{columns['without'][phase]:>10.2f}")
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
-    only_packs = "--packs" in args
+    only = [flag for flag in ("--packs", "--zensical", "--phases", "--plugin") if flag in args]
     rounds = 3
     if "--runs" in args:
         at = args.index("--runs")
@@ -476,9 +596,14 @@ if __name__ == "__main__":
         del args[at:at + 2]
         if chosen not in SHAPES:
             raise SystemExit(f"--shape: one of {', '.join(SHAPES)}")
-    numbers = [int(a) for a in args if a != "--packs"] or [1000, 5000]
+    numbers = [int(a) for a in args if not a.startswith("--")] or [1000, 5000]
     passed = True
-    if not only_packs:
+    if not only or "--phases" in only:
+        main_phases(numbers[0], chosen)
+    if not only or "--plugin" in only:
         passed &= main(numbers, rounds, chosen)
-    passed &= main_packs(numbers, rounds, chosen)
+    if not only or "--zensical" in only:
+        passed &= main_zensical(numbers, rounds, chosen)
+    if not only or "--packs" in only:
+        passed &= main_packs(numbers, rounds, chosen)
     sys.exit(0 if passed else 1)

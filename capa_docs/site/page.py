@@ -43,6 +43,11 @@ class Page:
         return _BLOCK.sub(stash, self.text), blocks
 
 
+def block_spans(text: str) -> list[tuple[int, int]]:
+    """Where each top-level HTML block of a page's text starts and ends."""
+    return [match.span() for match in _BLOCK.finditer(text)]
+
+
 def restore_blocks(html_text: str, blocks: list[str], *, searched_only: bool = False) -> str:
     """Put the HTML blocks back where ``Page.split`` left placeholders.
 

@@ -12,6 +12,8 @@ import http.server
 import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -419,3 +421,82 @@ def test_offline_copy_works_from_disk(page, offline_copy: Path) -> None:
     assert requests and all(url.startswith("file://") for url in requests), requests
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "offline-review.png"), full_page=True)
+
+
+# The Zensical path: `capa render --zensical` and `zensical build`, served with the
+# _headers capa render wrote.
+
+@pytest.fixture(scope="module")
+def zensical_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = repo_with(tmp_path_factory.mktemp("zensical"), _more_findings)
+    rendered = run_capa("render", "out", "--today", TODAY, "--zensical", cwd=root)
+    assert rendered.returncode == 0, rendered.stderr
+    result = subprocess.run([str(Path(sys.executable).parent / "zensical"), "build", "--clean",
+                             "--strict"], cwd=root, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with _serve(root / "site") as url:
+        yield url
+
+
+def test_zensical_register_script_and_styles_work(page, zensical_url: str) -> None:
+    page.goto(zensical_url + "register/")
+    assert page.locator("form.capa-controls").is_visible()  # register.js shows the controls
+    assert page.locator(".capa-count").text_content() == "9 of 9 findings shown"
+    page.select_option("select[name=status]", "closed")
+    assert _visible_ids(page) == ["CAPA-2025-019", "CAPA-2026-004", "CAPA-2026-011"]
+    page.fill("input[name=q]", "restore")
+    page.select_option("select[name=status]", "")
+    assert _visible_ids(page) == ["CAPA-2026-010"]
+    # capa.css applies: a badge is an inline block with rounded corners.
+    badge = page.locator(".capa-badge").first
+    assert badge.evaluate("b => getComputedStyle(b).borderTopLeftRadius") != "0px"
+    page.goto(zensical_url + "findings/CAPA-2026-004/")
+    assert page.locator("h1.capa-title").is_visible()
+    nav_links = page.eval_on_selector_all(".md-nav__link[href]",
+                                          "links => links.map(a => a.getAttribute('href'))")
+    assert nav_links and not [href for href in nav_links if "findings/" in href]
+
+
+# Search finds the same things with the build's shortcuts and without.
+
+QUERIES = ["backups", "supplier", "restore", "procurement", "checklist", "logging",
+           "Jane", "improvement", "assessment", "quarterly"]
+
+
+@pytest.fixture(scope="module")
+def both_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    root = repo_with(tmp_path_factory.mktemp("both"), _more_findings)
+    write_config(root, {}, theme={"name": "material", "features": ["search.highlight"]})
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1795824000"}
+    mkdocs = str(Path(sys.executable).parent / "mkdocs")
+    for name, flag in (("fast", "1"), ("normal", "0")):
+        subprocess.run([mkdocs, "build", "-q", "-d", name], cwd=root, check=True,
+                       env={**env, "CAPA_BUILD_SHORTCUTS": flag}, capture_output=True)
+    with _serve(root / "fast") as fast, _serve(root / "normal") as normal:
+        yield fast, normal
+
+
+def _results(page, url: str, query: str) -> list[str]:
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    page.click("input.md-search__input")
+    page.keyboard.type(query)
+    meta = page.locator(".md-search-result__meta")
+    page.wait_for_function("() => /\\d|No matching/.test("
+                           "document.querySelector('.md-search-result__meta').textContent)")
+    page.wait_for_timeout(300)  # the list is complete once the count is shown
+    links = page.eval_on_selector_all(
+        ".md-search-result__item a", "a => a.map(x => x.getAttribute('href') + ' '"
+        " + x.textContent.replace(/\\s+/g, ' ').trim())")
+    return [meta.text_content(), *(link.replace(url, "/") for link in links)]
+
+
+def test_search_results_are_the_same_with_and_without_shortcuts(
+        page, both_urls: tuple[str, str]) -> None:
+    fast, normal = both_urls
+    found = 0
+    for query in QUERIES:
+        with_shortcuts, without = _results(page, fast, query), _results(page, normal, query)
+        assert with_shortcuts == without, query
+        found += len(with_shortcuts) > 1
+    assert found >= 8  # the queries find something

@@ -4,12 +4,10 @@ plugin, and Zensical builds what ``capa render`` writes."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
-
-import yaml
 
 from ..helpers import TODAY, finding, run_capa, write_finding
 from ..sites import SOURCE_DATE_EPOCH, Page, repo_with, sample_register, sha256, write_config
@@ -70,22 +68,27 @@ def test_properdocs_runs_the_plugin(tmp_path: Path) -> None:
 
 
 def test_zensical_builds_the_rendered_register(tmp_path: Path) -> None:
+    """capa render --zensical writes the configuration: every finding page is built and
+    none is in any page's navigation; evidence links resolve to the copied files."""
     root = repo_with(tmp_path, sample_register)
-    rendered = run_capa("render", str(root / "out"), "--today", TODAY, cwd=root)
+    rendered = run_capa("render", "out", "--today", TODAY, "--zensical", cwd=root)
     assert rendered.returncode == 0, rendered.stderr
     assert "warning overdue" in rendered.stderr
-    site_root = tmp_path / "zensical"
-    site_root.mkdir()
-    shutil.copytree(root / "out", site_root / "docs")
-    (site_root / "mkdocs.yml").write_text(yaml.safe_dump({
-        "site_name": "Register", "docs_dir": "docs", "site_dir": "site",
-        "nav": ["index.md", {"Register": "register.md"},
-                {"Management review": "management-review.md"}, {"Clauses": "clauses.md"}]}))
-    result = _run("zensical", "build", "--strict", cwd=site_root)
+    config = tomllib.loads((root / "zensical.toml").read_text())["project"]
+    assert config["docs_dir"] == "out" and config["nav"][0] == "index.md"
+    assert "/findings/" in config["not_in_nav"]
+    assert "capa_docs.site.mdblocks" in config["markdown_extensions"]
+    result = _run("zensical", "build", "--strict", "--clean", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
-    site = site_root / "site"
+    site = root / "site"
     for url in ("register", "management-review", "clauses", "findings/CAPA-2026-004"):
         assert (site / url / "index.html").is_file(), url
+    findings = sorted(p.parent.name for p in (site / "findings").glob("*/index.html"))
+    assert findings == sorted(p.stem for p in (root / "register").rglob("CAPA-*.md"))
+    for name in findings:
+        nav = [a.attrs.get("href", "") for a in Page(site / "findings" / name / "index.html")
+               .find_all("a") if "md-nav__link" in a.attrs.get("class", "")]
+        assert nav and not [href for href in nav if "findings/" in href], name
     page = Page(site / "findings/CAPA-2026-004/index.html")
     link = page.with_class("capa-evidence-file")[0].attrs["href"]
     copied = (site / "findings/CAPA-2026-004" / link).resolve()
@@ -93,6 +96,14 @@ def test_zensical_builds_the_rendered_register(tmp_path: Path) -> None:
     assert sha256(copied) == sha256(root / "register/evidence/CAPA-2026-004/checklist.txt")
     register = Page(site / "register/index.html")
     assert "../findings/CAPA-2026-010/" in {a.attrs.get("href") for a in register.find_all("a")}
+    # A configuration of one's own is left as it is; capa render says what to merge.
+    (root / "zensical.toml").write_text("[project]\nsite_name = \"Ours\"\n")
+    again = run_capa("render", "out", "--today", TODAY, "--zensical", cwd=root)
+    assert again.returncode == 0
+    assert (root / "zensical.toml").read_text() == "[project]\nsite_name = \"Ours\"\n"
+    assert "zensical.toml exists and is left as it is" in again.stderr
+    assert 'not_in_nav = """\n/findings/\n"""' in again.stderr
+    assert '[project.markdown_extensions."capa_docs.site.mdblocks"]' in again.stderr
 
 
 def test_render_refuses_a_broken_register(tmp_path: Path) -> None:

@@ -1,0 +1,88 @@
+"""The Zensical configuration that publishes what ``capa render`` wrote.
+
+Zensical runs no MkDocs plugins: the register reaches it as pages in a folder. What the
+plugin does inside MkDocs becomes settings here:
+
+- the register's own pages (home, register, management review, packs list, clauses) are
+  the navigation, and the finding pages and review packs are ``not_in_nav``: a navigation
+  entry per finding makes every page carry the whole list (quadratic in findings; at
+  1,000 findings a 370 MB site);
+- ``capa_docs.site.mdblocks`` stores each page's HTML blocks before Python-Markdown's
+  raw-HTML parser reads them, with ``toc`` (permalinks) for the headings: Zensical makes
+  a converter per page with every extension listed, so the list is kept to what the
+  pages use;
+- ``theme.font = false``: no web fonts from Google (Zensical loads them otherwise);
+- ``use_directory_urls`` as the links were written.
+
+The pages link the register's stylesheets and script themselves. ``merge_text`` is what to
+add to a configuration of one's own.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .page import Rendered
+from .urls import INDEX, NAV_PAGES
+
+CONFIG_NAME = "zensical.toml"
+EXTENSION = "capa_docs.site.mdblocks"
+
+
+def _string(value: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _out_of_nav(rendered: Rendered) -> list[str]:
+    """gitignore-style patterns for every page not in the navigation: its top folder."""
+    patterns: list[str] = []
+    for uri, page in rendered.pages.items():
+        if page.in_nav:
+            continue
+        top = uri.split("/", 1)[0]
+        pattern = f"/{top}/" if "/" in uri else f"/{uri}"
+        if pattern not in patterns:
+            patterns.append(pattern)
+    return patterns
+
+
+def settings_text(rendered: Rendered, *, directory_urls: bool = True) -> str:
+    """The settings the register needs, for ``[project]`` (nav, not_in_nav, links)."""
+    first = [uri for uri in (INDEX, *NAV_PAGES) if uri in rendered.pages]
+    nav = first + [uri for uri, page in rendered.pages.items()
+                   if page.in_nav and uri not in first]
+    lines = [f"use_directory_urls = {'true' if directory_urls else 'false'}",
+             "nav = [", *(f"  {_string(uri)}," for uri in nav), "]",
+             'not_in_nav = """', *_out_of_nav(rendered), '"""']
+    return "\n".join(lines) + "\n"
+
+
+TABLES = f"""
+[project.theme]
+font = false
+
+[project.markdown_extensions.toc]
+permalink = true
+
+[project.markdown_extensions.{_string(EXTENSION)}]
+"""
+
+
+def zensical_config(rendered: Rendered, *, site_name: str, docs_dir: str,
+                    directory_urls: bool = True) -> str:
+    """A whole ``zensical.toml`` for a site that is the register alone."""
+    return ("# The settings Zensical needs to publish the register; written by capa render.\n"
+            "# Finding pages and review packs are built but stay out of the navigation.\n"
+            "[project]\n"
+            f"site_name = {_string(site_name)}\n"
+            f"docs_dir = {_string(docs_dir)}\n"
+            'site_dir = "site"\n'
+            + settings_text(rendered, directory_urls=directory_urls) + TABLES)
+
+
+def merge_text(rendered: Rendered, *, directory_urls: bool = True) -> str:
+    """What to add to an existing ``zensical.toml``: the ``[project]`` keys (the nav
+    entries joined to one's own), then the tables (``markdown_extensions`` replacing
+    Zensical's default list, which one's own pages may need in part)."""
+    return (settings_text(rendered, directory_urls=directory_urls) + TABLES).lstrip("\n")
