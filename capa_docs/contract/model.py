@@ -26,6 +26,20 @@ def as_date(value: Any) -> dt.date | None:
             return None
     return None
 
+def stale_since(data: dict[str, Any], changed: dt.date | None) -> dt.date | None:
+    """When a finding's stale clock starts: git's last change, except for a finding that
+    `capa import` wrote and nobody has changed since (git's last change no later than the
+    import's date): then the last dated activity the spreadsheet recorded, so that an
+    import does not make years-old open findings look fresh."""
+    imported = data.get("imported")
+    if isinstance(imported, dict):
+        activity = as_date(imported.get("last_activity"))
+        when = as_date(imported.get("date"))
+        if activity is not None and (changed is None or (when is not None and changed <= when)):
+            return activity
+    return changed
+
+
 ERROR = "error"
 WARNING = "warning"
 OFF = "off"
@@ -80,7 +94,10 @@ class Finding:
         return value if isinstance(value, str) else self.path.stem
 
     def line_of(self, keypath: KeyPath) -> int:
-        """The line of ``keypath`` or of its nearest ancestor that has one."""
+        """The line of ``keypath`` or of its nearest ancestor that has one; a rule about
+        the narrative names its line as ``("@body", line)``."""
+        if len(keypath) == 2 and keypath[0] == "@body" and isinstance(keypath[1], int):
+            return keypath[1]
         for end in range(len(keypath), 0, -1):
             line = self.lines.get(keypath[:end])
             if line is not None:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from .evidence import OK, OUTSIDE, EvidenceResolver, Resolved, lfs_pointer_oid, sha256_of
 from .followup import effectiveness_due, nearest_name
-from .model import ERROR, WARNING, Finding, KeyPath, as_date
+from .model import ERROR, WARNING, Finding, KeyPath, as_date, stale_since
 
 RuleOutput = Iterator[tuple[KeyPath, str]]
 SERIOUS = ("major", "minor")
@@ -503,12 +503,53 @@ def stale(f: Finding, ctx: Context) -> RuleOutput:
     if f.data["status"] == "closed":
         return
     changed = ctx.last_changed.get(f.rel)
-    if changed is None:
+    since = stale_since(f.data, changed)
+    if since is None:
         return
-    age = (ctx.today - changed).days
+    age = (ctx.today - since).days
     if age > ctx.settings.stale_days:
-        yield ("status",), (f"{f.data['status']} and unchanged for {age} days (last commit "
-                            f"{changed}); record progress or the reason it is waiting")
+        last = (f"last commit {changed}" if since == changed else
+                f"last activity in {f.get('imported', 'from')}: {since}")
+        yield ("status",), (f"{f.data['status']} and unchanged for {age} days ({last}); "
+                            "record progress or the reason it is waiting")
+
+
+# What `capa new` and `capa import` leave for a person to fill in or remove.
+_PLACEHOLDER = re.compile(r"\bTODO:|\bnot recorded\b", re.IGNORECASE)
+_IMPORT_PROBLEMS = "## Import problems"
+
+
+def _placeholders(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    if isinstance(value, str):
+        match = _PLACEHOLDER.search(value)
+        if match:
+            yield path, match[0]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _placeholders(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _placeholders(item, (*path, index))
+
+
+@rule("unfinished-text", WARNING,
+      "Placeholder text (`TODO:`, \"not recorded\") or the import's problem section is "
+      "still in the finding.")
+def unfinished_text(f: Finding, ctx: Context) -> RuleOutput:
+    for path, said in _placeholders(f.data, ()):
+        field_name = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path)
+        yield path, (f"`{field_name.replace('.[', '[')}` still holds the placeholder "
+                     f"{said!r}; write what was decided, or remove the field")
+    for number, line in enumerate(f.body.splitlines()):
+        if line.strip() == _IMPORT_PROBLEMS:
+            yield ("@body", f.body_line + number), (
+                "the narrative still holds the import's \"Import problems\" section: fix "
+                "each problem it lists, then delete the section")
+        elif _PLACEHOLDER.search(line):
+            said = _PLACEHOLDER.search(line)[0]  # type: ignore[index]
+            yield ("@body", f.body_line + number), (
+                f"the narrative still holds the placeholder {said!r}; write what was found "
+                "or decided, or delete the line")
 
 
 @rule("effectiveness-overdue", WARNING,

@@ -127,8 +127,13 @@ def _detail(event: Event) -> str:
     return f"{before}{ARROW}{after if after is not None else 'none'}"
 
 
-def trail_of(history: RegisterHistory | None, rel: str, repo_url: str | None = None) -> Trail:
-    """The History section of the finding file at ``rel`` (repository-relative, POSIX)."""
+def trail_of(history: RegisterHistory | None, rel: str, repo_url: str | None = None,
+             imported: object = None) -> Trail:
+    """The History section of the finding file at ``rel`` (repository-relative, POSIX).
+
+    ``imported`` is the finding's ``imported`` field: its first commit then reads
+    "Imported on DATE from FILE", since the finding was raised in the spreadsheet, not
+    by that commit."""
     if history is None:
         return Trail(note="The change history was not read for this build.")
     if not history.available:
@@ -140,10 +145,16 @@ def trail_of(history: RegisterHistory | None, rel: str, repo_url: str | None = N
     if past is None or not past.changes:
         return Trail(note="No change history yet: this file has not been committed. The "
                           "page shows the file as it is in the working tree.")
-    return _trail(past, history, repo_url)
+    return _trail(past, history, repo_url, imported if isinstance(imported, dict) else None)
 
 
-def _trail(past: FindingHistory, history: RegisterHistory, repo_url: str | None) -> Trail:
+def _imported(imported: dict, detail: str) -> str:
+    said = f"on {imported.get('date')} from {imported.get('from')}"
+    return f"{said}; {detail}" if detail else said
+
+
+def _trail(past: FindingHistory, history: RegisterHistory, repo_url: str | None,
+           imported: dict | None = None) -> Trail:
     commits: dict[str, Commit] = {}
 
     def commit(change: Change) -> Commit:
@@ -158,6 +169,8 @@ def _trail(past: FindingHistory, history: RegisterHistory, repo_url: str | None)
             label, detail = _moved(event.before, event.after), f"{event.before}{ARROW}{event.after}"
         else:
             label, detail = _LABELS.get(event.kind, event.kind), _detail(event)
+            if event.kind == RAISED and imported is not None:
+                label, detail = "Imported", _imported(imported, detail)
         events.append(TrailEvent(event.kind, label, detail, commit(event.change)))
     log = [commit(change) for change in reversed(past.changes)]
     notes = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..contract.followup import effectiveness_due
-from ..contract.model import Finding, as_date
+from ..contract.model import Finding, as_date, stale_since
 from ..contract.settings import Settings
 from ..contract.validate import Validation
 from ..git.history import RegisterHistory
@@ -159,8 +159,9 @@ class Register:
             window = self.settings.due_soon_days
             result.due_soon = any(d is not None and 0 <= (d - today).days <= window
                                   for d in open_dues)
-            if changed is not None:
-                result.stale = (today - changed).days > self.settings.stale_days
+            since = stale_since(data, changed)
+            if since is not None:
+                result.stale = (today - since).days > self.settings.stale_days
         return result
 
     def _recorded(self, finding: Finding, computed: Computed,

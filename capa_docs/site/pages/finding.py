@@ -41,7 +41,8 @@ def finding_page(ctx: SiteContext, finding: Finding) -> Page:
         narrative=narrative_html(ctx, finding, uri), link=ctx.linker(uri),
         register=ctx.register, similar=ctx.similar_of(finding.id),
         months=ctx.settings.recurrence_months,
-        trail=trail_of(ctx.register.history, finding.rel, ctx.repo_url),
+        trail=trail_of(ctx.register.history, finding.rel, ctx.repo_url,
+                       finding.data.get("imported")),
         meta_title=Markup(meta_title(title)),
     )
     return Page(uri, text, edit_path=finding.rel)
