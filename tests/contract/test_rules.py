@@ -175,6 +175,21 @@ corrective_actions:
 ---
 """
 
+IMPORT_LEFTOVER = """---
+id: {id}
+title: Imported ofi
+severity: ofi
+status: open
+source: self-identified
+raised: 2026-10-01
+raised_by: A. Auditor
+---
+
+## Import problems
+
+- line 3: error schema: `severity` must be one of major, minor
+"""
+
 CHECKLIST_SHA = hashlib.sha256(b"Onboarding checklist v3\n").hexdigest()
 
 CASES = [
@@ -359,6 +374,16 @@ CASES = [
         expect="owner-unknown", message="corrective action 1's `owner` 'Sam Op'"),
     Case("owner-unknown-known", open_minor(owner="Sam Ops"), absent="owner-unknown"),
     Case("owner-unknown-closed-is-history", closed(owner="Jo Leaver"), absent="owner-unknown"),
+    Case("unfinished-text-in-a-field", open_minor(corrective_actions=[{
+        "action": "TODO: the action that removes the cause", "owner": "Jane Smith",
+        "due": "2026-12-20"}]), expect="unfinished-text",
+        message="`corrective_actions[0].action` still holds the placeholder 'TODO:'"),
+    Case("unfinished-text-not-recorded", closed(extent="Not recorded."),
+         expect="unfinished-text", message="`extent` still holds the placeholder"),
+    Case("unfinished-text-import-problems", raw=IMPORT_LEFTOVER, expect="unfinished-text",
+         line_of="11", message="Import problems"),
+    Case("unfinished-text-a-todo-list-is-no-placeholder",
+         closed(title="Staff todo lists hold passwords"), absent="unfinished-text"),
 ]
 
 
