@@ -14,6 +14,7 @@ SOURCE_DATE_EPOCH), never the clock, so the same commit gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -95,18 +96,31 @@ class _EventWriter:
     def write(self, item: CalendarEvent, url: str | None, contact: Person | None) -> bytes:
         lines = [b"BEGIN:VEVENT", _line("SUMMARY", vText(item.summary)),
                  # a date without DTEND: the whole day (RFC 5545 3.6.1)
-                 _line("DTSTART", vDDDTypes(item.day)), self.stamp,
+                 self._start(item.day), self.stamp,
                  _line("UID", vText(f"{item.key.replace('/', '.')}@{self.domain}"))]
         if contact is not None and contact.email and item.owner:
-            attendee = vCalAddress(f"mailto:{contact.email}")
-            attendee.params["CN"] = vText(item.owner)
-            attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
-            lines.append(_line("ATTENDEE", attendee))
+            lines.append(self._attendee(item.owner, contact.email))
         lines.append(_line("DESCRIPTION", vText(item.description)))
         lines.append(self.transp)  # a due date is not a meeting: it blocks no time
         if url:
-            lines.append(_line("URL", vUri(url)))
+            lines.append(self._url(url))
         return b"\r\n".join(lines) + b"\r\n" + self.alarm + b"END:VEVENT\r\n"
+
+    # Lines many events share (a date, an owner, a finding's page) are written once.
+    @functools.cache  # noqa: B019 - one writer per feed build; the cache dies with it
+    def _start(self, day: dt.date) -> bytes:
+        return _line("DTSTART", vDDDTypes(day))
+
+    @functools.cache  # noqa: B019
+    def _attendee(self, owner: str, email: str) -> bytes:
+        attendee = vCalAddress(f"mailto:{email}")
+        attendee.params["CN"] = vText(owner)
+        attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
+        return _line("ATTENDEE", attendee)
+
+    @functools.cache  # noqa: B019
+    def _url(self, url: str) -> bytes:
+        return _line("URL", vUri(url))
 
 
 _NO_PARAMETERS = Parameters()
