@@ -130,8 +130,10 @@ class Settings:
     reviews: dict[str, str] = field(default_factory=dict)
     """Management review IDs and their dates (YYYY-MM-DD)."""
     recurrence_months: int = 12
-    """Findings sharing a clause or root-cause category count as recurring when raised
-    within this many months of each other (management review patterns, similar findings)."""
+    """Findings sharing a clause and a root-cause category or requirement count as
+    recurring when raised within this many months (management review patterns, similar
+    findings); a finding raised within this many months after an effective closure with
+    the same clause and category, or naming it in ``related``, questions that verdict."""
     recorded_late_days: int = 30
     """A finding first committed more than this many days after its `raised` date (or
     closed before its first commit) is marked "recorded late": its history cannot show

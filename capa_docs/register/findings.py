@@ -18,8 +18,12 @@ from ..contract.model import Finding, as_date, stale_since
 from ..contract.settings import Settings
 from ..contract.validate import Validation
 from ..git.history import RegisterHistory
+from .recurrence import recurrences
 
 SEVERITIES = ("major", "minor", "observation", "ofi", "conformity")
+NONCONFORMITIES = ("major", "minor")
+"""What clause 10.2 is about: the headline figures and time to close count these apart
+from observations, opportunities for improvement and conformities."""
 STATUSES = ("open", "in-progress", "closed")
 
 
@@ -55,6 +59,12 @@ class Computed:
     recorded_late: bool = False
     """First committed more than ``recorded_late_days`` after ``raised``, or closed before
     its first commit: what happened before then rests on the finding's word, not on git."""
+    recurred_as: list[str] = field(default_factory=list)
+    """Closed effective, and these later findings recur it: effectiveness questioned."""
+    recurs: list[str] = field(default_factory=list)
+    """Earlier findings closed effective whose verdict this one questions."""
+    beyond_target_days: int = 0
+    """Closed this many days later than its severity's target (``sla_days``); 0 if not."""
 
     @property
     def overdue(self) -> bool:
@@ -85,6 +95,9 @@ class Computed:
             "first_recorded": text(self.first_recorded),
             "recorded_late": self.recorded_late,
             "recorded_days_after_raised": self.recorded_days_after_raised,
+            "recurred_as": list(self.recurred_as),
+            "recurs": list(self.recurs),
+            "beyond_target_days": self.beyond_target_days,
         }
 
 
@@ -118,6 +131,11 @@ class Register:
                     references[other].append(finding.id)
         for finding_id, sources in references.items():
             self.computed[finding_id].referenced_by = sorted(set(sources))
+        found = recurrences(self.findings, settings.recurrence_months, today)
+        for finding_id, later in found.recurred_as.items():
+            self.computed[finding_id].recurred_as = later
+        for finding_id, earlier in found.recurs.items():
+            self.computed[finding_id].recurs = earlier
 
     @classmethod
     def from_validation(cls, validation: Validation, settings: Settings, today: dt.date,
@@ -150,6 +168,9 @@ class Register:
         result.age_days = max(0, (end - raised).days)
         if closed is not None:
             result.days_to_close = max(0, (closed - raised).days)
+            target = self.settings.sla_days.get(data.get("severity"))
+            if target is not None:
+                result.beyond_target_days = max(0, result.days_to_close - target)
         review = result.effectiveness_due
         if review is not None and review < today:
             result.effectiveness_overdue_days = (today - review).days
@@ -186,5 +207,14 @@ class Register:
         return counts
 
     def owners(self) -> list[str]:
-        return sorted({f.data["owner"] for f in self.findings
-                       if isinstance(f.data.get("owner"), str)}, key=str.lower)
+        """Everyone who owns a finding or a corrective action, for the owner filter."""
+        names = {f.data["owner"] for f in self.findings if isinstance(f.data.get("owner"), str)}
+        names.update(name for f in self.findings for name in action_owners(f))
+        return sorted(names, key=str.lower)
+
+
+def action_owners(finding: Finding) -> list[str]:
+    """The owners of a finding's corrective actions, each once, in the order written."""
+    return list(dict.fromkeys(
+        action["owner"] for action in finding.data.get("corrective_actions") or []
+        if isinstance(action, dict) and isinstance(action.get("owner"), str)))

@@ -13,7 +13,8 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .findings import SEVERITIES, Register, as_date
+from .findings import NONCONFORMITIES, SEVERITIES, Register, as_date
+from .recurrence import clause_category_keys, closed_effective, months_before
 
 CLOSED_WINDOW_DAYS = 90
 NO_OWNER = "(no owner)"
@@ -21,11 +22,29 @@ NO_OWNER = "(no owner)"
 
 @dataclass
 class Group:
-    """A set of findings that share something: a clause, a root-cause category, a link."""
+    """A set of findings that share a clause and something more: a root-cause category,
+    the requirement, a ``related`` link."""
 
     kind: str
     key: str
     ids: list[str]
+    clauses: list[str] = field(default_factory=list)
+    """The clauses and controls the findings share."""
+    also: list[str] = field(default_factory=list)
+    """What else they share, as text: "root-cause category ownership", "linked by related"."""
+
+
+@dataclass
+class OverdueAction:
+    """One corrective action past its due date, under the person who owns the action."""
+
+    finding_id: str
+    number: int
+    """The action's place in the finding's list, from 1."""
+    action: str
+    owner: str
+    due: dt.date
+    days: int
 
 
 @dataclass
@@ -43,13 +62,41 @@ class Rollup:
     not_effective: list[str] = field(default_factory=list)
     effectiveness_overdue: list[str] = field(default_factory=list)
     """Every action completed, and the effectiveness review is past its date."""
+    effective: list[str] = field(default_factory=list)
+    effectiveness_questioned: list[str] = field(default_factory=list)
+    """Closed effective, then recurred by a later finding: the verdict is in question."""
+    closed_beyond_target: list[str] = field(default_factory=list)
+    """Nonconformities closed later than their severity's target (``sla_days``)."""
+    overdue_actions: list[OverdueAction] = field(default_factory=list)
+    """Open actions past due, by action owner: the person who has to act."""
     median_days_to_close: dict[str, float | None] = field(default_factory=dict)
+    median_nonconformity_days: float | None = None
+    """Median days to close of majors and minors together: what "time to close" means."""
     closed_counts: dict[str, int] = field(default_factory=dict)
     recurring: list[Group] = field(default_factory=list)
 
     @property
     def open_total(self) -> int:
         return sum(len(ids) for ids in self.open_by_severity.values())
+
+    @property
+    def open_nonconformities(self) -> int:
+        return sum(len(self.open_by_severity.get(s, [])) for s in NONCONFORMITIES)
+
+    @property
+    def closed_nonconformities(self) -> int:
+        return sum(self.closed_counts.get(s, 0) for s in NONCONFORMITIES)
+
+    @property
+    def open_others(self) -> int:
+        return self.open_total - self.open_nonconformities
+
+    @property
+    def overdue_actions_by_owner(self) -> dict[str, list[OverdueAction]]:
+        grouped: dict[str, list[OverdueAction]] = defaultdict(list)
+        for item in self.overdue_actions:
+            grouped[item.owner].append(item)
+        return {owner: grouped[owner] for owner in sorted(grouped, key=str.lower)}
 
 
 def rollup(register: Register) -> Rollup:
@@ -75,13 +122,21 @@ def rollup(register: Register) -> Rollup:
                 result.due_soon.append(finding.id)
             if computed.effectiveness_overdue:
                 result.effectiveness_overdue.append(finding.id)
+            result.overdue_actions += _overdue_actions(finding, today)
         elif computed.closed is not None:
             if window_start < computed.closed <= today:
                 result.closed_recently.append(finding.id)
             if computed.days_to_close is not None:
                 days_to_close[severity].append(computed.days_to_close)
-        if finding.get("closure", "effectiveness", "result") == "not-effective":
+            if computed.beyond_target_days > 0:
+                result.closed_beyond_target.append(finding.id)
+        verdict = finding.get("closure", "effectiveness", "result")
+        if verdict == "not-effective":
             result.not_effective.append(finding.id)
+        elif closed_effective(finding) is not None:
+            result.effective.append(finding.id)
+            if computed.recurred_as:
+                result.effectiveness_questioned.append(finding.id)
     result.open_by_owner = {owner: {s: list(ids) for s, ids in counts.items()}
                             for owner, counts in sorted(by_owner.items(),
                                                         key=lambda item: item[0].lower())}
@@ -93,17 +148,28 @@ def rollup(register: Register) -> Rollup:
         s: (statistics.median(days_to_close[s]) if days_to_close[s] else None)
         for s in SEVERITIES}
     result.closed_counts = {s: len(days_to_close[s]) for s in SEVERITIES}
+    nonconformity_days = [d for s in NONCONFORMITIES for d in days_to_close[s]]
+    result.median_nonconformity_days = (statistics.median(nonconformity_days)
+                                        if nonconformity_days else None)
+    result.closed_beyond_target.sort(key=lambda i: -register.computed[i].beyond_target_days)
+    result.overdue_actions.sort(key=lambda a: (-a.days, a.finding_id, a.number))
     result.recurring = recurring(register)
     return result
 
 
-def months_before(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` calendar months earlier (the month's last day if shorter)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
+def _overdue_actions(finding, today: dt.date) -> list[OverdueAction]:
+    """The finding's open actions past due, each under its own owner (the finding's owner
+    when the action names none)."""
+    out = []
+    fallback = finding.data.get("owner") or NO_OWNER
+    for number, action in enumerate(finding.data.get("corrective_actions") or [], start=1):
+        if not isinstance(action, dict) or action.get("completed"):
+            continue
+        due = as_date(action.get("due"))
+        if due is not None and due < today:
+            out.append(OverdueAction(finding.id, number, str(action.get("action") or ""),
+                                     action.get("owner") or fallback, due, (today - due).days))
+    return out
 
 
 def _shared_keys(finding) -> list[tuple[str, str]]:
@@ -117,31 +183,65 @@ def _shared_keys(finding) -> list[tuple[str, str]]:
 
 
 def recurring(register: Register) -> list[Group]:
-    """Findings that may be one problem seen twice: same clause, same cause, or linked.
+    """Findings that may be one problem seen twice, raised within the recurrence window
+    (``recurrence_months`` before the register's date).
 
-    Clause 10.2 b) 3) asks whether similar nonconformities exist or could occur; a clause
-    or root-cause category shared by several findings raised within the recurrence window
-    (``recurrence_months`` before the register's date) is where to look first. Links by
-    ``related`` count whenever they were made: someone judged the findings one problem.
+    Clause 10.2 b) 3) asks whether similar nonconformities exist or could occur. A shared
+    clause or control is where to look, but alone it is too common, and a root-cause
+    category alone ("process") groups findings that have nothing to do with each other:
+    a group needs a shared clause *and* something more, the same root-cause category or
+    the same requirement. Findings linked by ``related`` that share a clause group at any
+    date: someone judged them one problem. Groups of the same findings are shown once,
+    with everything they share.
     """
     start = months_before(register.today, register.settings.recurrence_months)
-    by_clause: dict[str, list[str]] = defaultdict(list)
-    by_category: dict[str, list[str]] = defaultdict(list)
+    keyed: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    texts: dict[str, str] = {}
     for finding in register:
         if finding.data["severity"] == "conformity":
             continue
         raised = as_date(finding.data.get("raised"))
         if raised is None or not start <= raised <= register.today:
             continue
-        for kind, key in _shared_keys(finding):
-            (by_clause if kind == "clause" else by_category)[key].append(finding.id)
-    groups = [Group("clause", key, ids) for key, ids in sorted(by_clause.items(),
-                                                               key=lambda i: clause_key(i[0]))
-              if len(ids) > 1]
-    groups += [Group("root-cause category", key, ids)
-               for key, ids in sorted(by_category.items()) if len(ids) > 1]
-    groups += [Group("related", component[0], component) for component in _linked(register)]
+        for clause, category in clause_category_keys(finding):
+            keyed[("root-cause category", clause, category)].append(finding.id)
+        for clause, requirement in _requirement_keys(finding):
+            written = texts.setdefault(requirement.lower(), requirement)
+            keyed[("requirement", clause, written)].append(finding.id)
+    merged: dict[tuple[str, ...], list[tuple[str, str, str]]] = defaultdict(list)
+    for key, ids in keyed.items():
+        if len(ids) > 1:
+            merged[tuple(ids)].append(key)
+    for component, clauses in _linked(register):
+        merged[tuple(component)].extend(("related", clause, "") for clause in clauses)
+    groups = [_group(list(ids), keys) for ids, keys in merged.items()]
+    groups.sort(key=lambda g: (clause_key(g.clauses[0]), g.ids))
     return groups
+
+
+def _requirement_keys(finding) -> list[tuple[str, str]]:
+    """(clause, requirement) pairs: the same requirement (case and spacing aside) is the
+    same key; the text kept is the first finding's, as written."""
+    requirement = finding.data.get("requirement")
+    if not isinstance(requirement, dict):
+        return []
+    texts = [" ".join(requirement[k].split()) for k in ("standard", "procedure")
+             if isinstance(requirement.get(k), str) and requirement[k].strip()]
+    clauses = dict.fromkeys(c for c in finding.data.get("clauses") or [] if isinstance(c, str))
+    return list(dict.fromkeys((clause, text) for clause in clauses for text in texts))
+
+
+def _group(ids: list[str], keys: list[tuple[str, str, str]]) -> Group:
+    """One group of findings with what they share: the clauses, then what else."""
+    clauses = sorted({clause for _, clause, _ in keys}, key=clause_key)
+    also: list[str] = []
+    for kind, _, value in sorted(keys):
+        text = {"related": "linked by related", "requirement": f"same requirement ({value})",
+                "root-cause category": f"root-cause category {value}"}[kind]
+        if text not in also:
+            also.append(text)
+    kind = "related" if all(kind == "related" for kind, _, _ in keys) else "clause"
+    return Group(kind, f"{', '.join(clauses)}; {', '.join(also)}", sorted(ids), clauses, also)
 
 
 SIMILAR_SHOWN = 5
@@ -212,14 +312,26 @@ def _months_after(day: dt.date, months: int) -> dt.date:
     return months_before(day, -months)
 
 
-def _linked(register: Register) -> list[list[str]]:
-    """Connected groups of findings joined by ``related``, in either direction."""
+def _linked(register: Register) -> list[tuple[list[str], list[str]]]:
+    """Connected groups of findings joined by ``related`` (either direction) where the two
+    linked findings share a clause or control, with the clauses so shared."""
     neighbours: dict[str, set[str]] = defaultdict(set)
+    shared: dict[str, set[str]] = defaultdict(set)
     for finding in register:
+        if finding.data["severity"] == "conformity":
+            continue  # evidence that a control works, not the problem seen again
+        mine = {c for c in finding.data.get("clauses") or [] if isinstance(c, str)}
         for other in finding.data.get("related") or []:
-            if other in register.by_id and other != finding.id:
+            if (other not in register.by_id or other == finding.id
+                    or register.by_id[other].data["severity"] == "conformity"):
+                continue
+            common = mine & {c for c in register.by_id[other].data.get("clauses") or []
+                             if isinstance(c, str)}
+            if common:
                 neighbours[finding.id].add(other)
                 neighbours[other].add(finding.id)
+                shared[finding.id] |= common
+                shared[other] |= common
     seen: set[str] = set()
     components = []
     for start in sorted(neighbours):
@@ -233,7 +345,8 @@ def _linked(register: Register) -> list[list[str]]:
             for other in neighbours[node] - seen:
                 seen.add(other)
                 stack.append(other)
-        components.append(sorted(component))
+        clauses = sorted(set().union(*(shared[i] for i in component)), key=clause_key)
+        components.append((sorted(component), clauses))
     return components
 
 

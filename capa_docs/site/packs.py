@@ -257,6 +257,11 @@ def decisions(pack: Pack) -> list[Decision]:
         out.append(Decision("Corrective actions found not effective",
                             "The cause was not removed: approve a new root-cause analysis "
                             "and actions (clause 10.2 d)).", list(figures.not_effective)))
+    if figures.effectiveness_questioned:
+        out.append(Decision("Effective closures questioned by recurrence",
+                            "A finding closed effective came back: confirm whether its cause "
+                            "was removed, and re-open or re-analyse it (clause 10.2 d)).",
+                            list(figures.effectiveness_questioned)))
     if pack.reopened:
         out.append(Decision("Findings reopened in the period",
                             "A closure did not hold: confirm the new actions and owner.",
@@ -267,7 +272,7 @@ def decisions(pack: Pack) -> list[Decision]:
                             sorted({_id(e) for e in pack.extended})))
     for group in figures.recurring:
         if group.kind != "related" and len(group.ids) >= 3:
-            out.append(Decision(f"Recurring: {group.kind} {group.key}",
+            out.append(Decision(f"Recurring: {group.key}",
                                 "The same problem keeps appearing: review the risk assessment "
                                 "(clause 6.1) and whether the controls are adequate.",
                                 list(group.ids)))

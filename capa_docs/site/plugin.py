@@ -95,8 +95,9 @@ class CapaConfig(base.Config):
     reviews = c.Optional(c.Type(dict))
     """Management review IDs and their dates; each review gets a pack page."""
     recurrence_months = c.Optional(c.Type(int))
-    """Window, in months, within which findings sharing a clause or root-cause category
-    count as recurring. Default: 12."""
+    """Window, in months, within which findings sharing a clause and a root-cause category
+    or requirement count as recurring, and within which a later finding recurring an
+    effective closure questions its verdict. Default: 12."""
     recorded_late_days = c.Optional(c.Type(int))
     """A finding first committed more than this many days after it was raised is marked
     recorded late. Default: 30."""

@@ -23,6 +23,7 @@ from ..register.findings import Register
 from .urls import ASSET_DIR, clause_anchor, finding_uri
 
 NONE_TEXT = Markup('<span class="capa-none">not recorded</span>')
+NA_TEXT = Markup('<span class="capa-none capa-not-applicable">not applicable</span>')
 
 
 # What PyYAML refuses in a document (its Reader's check) or reads as a line break (NEL,
@@ -106,6 +107,25 @@ def natural_key(text: str) -> str:
     return re.sub(r"[0-9]+", lambda m: m.group(0).zfill(12), text)
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 observation``, ``2 observations``: figures read as sentences."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def severity_mix(counts: dict[str, int]) -> str:
+    """Findings by kind, nonconformities apart: "8 nonconformities (2 major, 6 minor),
+    1 observation, 1 opportunity for improvement, 2 conformities". A headline that adds
+    conformities and OFIs to nonconformities tells a reader more went wrong than did."""
+    major, minor = counts.get("major", 0), counts.get("minor", 0)
+    return ", ".join([
+        f"{plural(major + minor, 'nonconformity', 'nonconformities')} "
+        f"({major} major, {minor} minor)",
+        plural(counts.get("observation", 0), "observation"),
+        plural(counts.get("ofi", 0), "opportunity for improvement",
+               "opportunities for improvement"),
+        plural(counts.get("conformity", 0), "conformity", "conformities")])
+
+
 def days_text(days: float | None) -> str:
     """A median in days: ``42``, ``42.5`` (the median of an even count), or a dash."""
     if days is None:
@@ -161,8 +181,9 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.Undefined,
     )
     env.globals.update(finding_uri=finding_uri, clause_anchor=clause_anchor,
-                       none_text=NONE_TEXT, badge=badge, marks=marks, id_list=id_list,
+                       none_text=NONE_TEXT, na_text=NA_TEXT, badge=badge, marks=marks,
+                       id_list=id_list,
                        head=head, natural_key=natural_key, pin=pin,
                        commit_link=commit_link, signature=signature,
-                       days_text=days_text)
+                       days_text=days_text, plural=plural, severity_mix=severity_mix)
     return env

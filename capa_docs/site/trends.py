@@ -13,7 +13,7 @@ import statistics
 
 from markupsafe import Markup
 
-from ..register.findings import SEVERITIES, Register, as_date
+from ..register.findings import NONCONFORMITIES, Register, as_date
 from .charts import Chart, figure
 
 MAX_QUARTERS = 8
@@ -72,13 +72,16 @@ def trend_charts(register: Register, prefix: str = "capa-chart") -> list[Chart]:
     raised_counts = [0] * len(span)
     closed_counts = [0] * len(span)
     index = {q: i for i, q in enumerate(span)}
-    for _, raised, closed in rows:
+    for severity, raised, closed in rows:
+        if severity not in NONCONFORMITIES:
+            continue
         if quarter_of(raised) in index:
             raised_counts[index[quarter_of(raised)]] += 1
         if closed is not None and quarter_of(closed) in index:
             closed_counts[index[quarter_of(closed)]] += 1
-    flow = Chart(f"{prefix}-flow", "Findings raised and closed per quarter",
-                 "Findings raised and findings closed in each calendar quarter.", labels,
+    flow = Chart(f"{prefix}-flow", "Nonconformities raised and closed per quarter",
+                 "Nonconformities (major and minor) raised and closed in each calendar "
+                 "quarter; observations, OFIs and conformities are not counted.", labels,
                  {"raised": raised_counts, "closed": closed_counts},
                  category_label="Quarter")
 
@@ -109,16 +112,17 @@ def trend_charts(register: Register, prefix: str = "capa-chart") -> list[Chart]:
                       [label for _, _, label in AGE_BUCKETS], ageing, stacked=True,
                       category_label="Age")
 
-    days: dict[str, list[int]] = {s: [] for s in SEVERITIES}
+    days: dict[str, list[int]] = {s: [] for s in NONCONFORMITIES}
     for severity, raised, closed in rows:
         if closed is not None and severity in days:
             days[severity].append(max(0, (closed - raised).days))
-    # Every severity that takes action, and any other that has closed findings; one with
-    # nothing closed has no time to close ("no data", no bar), not a time of 0 days.
-    shown = [s for s in SEVERITIES if s in ACTION_SEVERITIES or days[s]]
-    close_chart = Chart(f"{prefix}-close", "Time to close by severity",
+    # Nonconformities only: a conformity is recorded closed the day it is raised, and an
+    # observation needs no corrective action; both would pull the figure down. A severity
+    # with nothing closed has no time to close ("no data", no bar), not 0 days.
+    shown = list(NONCONFORMITIES)
+    close_chart = Chart(f"{prefix}-close", "Time to close nonconformities",
                         "Median and longest days from raised to closed, by severity, "
-                        "over findings closed by the date.", shown,
+                        "over nonconformities closed by the date.", shown,
                         {"median": [statistics.median(days[s]) if days[s] else None
                                     for s in shown],
                          "longest": [max(days[s]) if days[s] else None for s in shown]},

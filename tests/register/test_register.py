@@ -14,7 +14,7 @@ import pytest
 from capa_docs.contract.model import Finding
 from capa_docs.contract.settings import Settings
 from capa_docs.register.findings import Register
-from capa_docs.register.rollup import clause_key, rollup
+from capa_docs.register.rollup import clause_key, recurring, rollup
 from capa_docs.site.page import Page, Rendered, restore_blocks
 from capa_docs.site.plugin import CapaPlugin
 from capa_docs.site.urls import relative_url
@@ -82,10 +82,120 @@ def test_rollup_figures() -> None:
     assert review.overdue == ["CAPA-2026-009"] and review.due_soon == ["CAPA-2026-010"]
     assert review.closed_recently == ["CAPA-2026-005"]
     assert review.median_days_to_close["minor"] == (123 + 214) / 2
-    groups = {(g.kind, g.key): g.ids for g in review.recurring}
-    assert groups[("clause", "8.1")] == ["CAPA-2026-004", "CAPA-2026-005", "CAPA-2026-009"]
-    assert groups[("root-cause category", "ownership")][0] == "CAPA-2026-004"
-    assert groups[("related", "CAPA-2026-004")] == ["CAPA-2026-004", "CAPA-2026-009"]
+    groups = {tuple(g.ids): g for g in review.recurring}
+    three = groups[("CAPA-2026-004", "CAPA-2026-005", "CAPA-2026-009")]
+    assert three.clauses == ["8.1", "A.5.19"]  # shown once, with everything they share
+    assert "root-cause category ownership" in three.also
+    assert groups[("CAPA-2026-004", "CAPA-2026-009")].also == ["linked by related"]
+    assert len(groups) == 2  # CAPA-2026-010 shares the category, not a clause
+
+
+def _closed(fid: str, raised: str, closed: str, *, result: str = "effective",
+            **changes) -> Finding:
+    data = finding(id=fid, raised=raised, **changes)
+    data["closure"]["closed"] = closed
+    data["closure"]["effectiveness"].update(reviewed=closed, result=result)
+    data["corrective_actions"][0].update(due=closed, completed=closed)
+    return _finding(**data)
+
+
+def _cause(category: str) -> dict:
+    return {**finding()["root_cause"], "category": category}
+
+
+def test_recurrence_questions_the_earlier_effective_verdict() -> None:
+    """A later finding with the same clause and root-cause category, or naming the earlier
+    one in ``related``, raised after its effective closure and within the window, puts
+    that verdict in question; nothing else does."""
+    earlier = _closed("CAPA-2026-001", "2026-01-05", "2026-03-01", clauses=["A.5.18"])
+    findings = [
+        earlier,
+        _closed("CAPA-2026-002", "2026-01-05", "2026-03-01", result="not-effective",
+                clauses=["A.5.18"], status="in-progress"),
+        _open("CAPA-2026-010", "2026-12-20", raised="2026-09-01", clauses=["A.5.18", "5.3"]),
+        _open("CAPA-2026-011", "2026-12-20", raised="2026-09-01", clauses=["A.8.2"]),
+        _open("CAPA-2026-012", "2026-12-20", raised="2026-09-01", clauses=["A.5.18"],
+              root_cause=_cause("process")),
+        _open("CAPA-2026-013", "2026-12-20", raised="2026-09-01", clauses=["A.8.2"],
+              root_cause=_cause("process"), related=["CAPA-2026-001"]),
+        _open("CAPA-2026-014", "2026-12-20", raised="2026-02-01", clauses=["A.5.18"]),
+        _finding(id="CAPA-2026-015", severity="conformity", raised="2026-09-01",
+                 clauses=["A.5.18"]),
+    ]
+    register = Register(findings, Settings(), TODAY)
+    computed = register.computed
+    # -010: clause and category; -013: related. Not -011 (category only), -012 (clause
+    # only), -014 (raised before the closure), the conformity, or the not-effective one.
+    assert computed["CAPA-2026-001"].recurred_as == ["CAPA-2026-010", "CAPA-2026-013"]
+    assert computed["CAPA-2026-010"].recurs == ["CAPA-2026-001"]
+    assert computed["CAPA-2026-013"].recurs == ["CAPA-2026-001"]
+    assert computed["CAPA-2026-002"].recurred_as == []
+    assert all(not computed[f"CAPA-2026-0{n}"].recurs for n in (11, 12, 14, 15))
+    review = rollup(register)
+    assert review.effective == ["CAPA-2026-001"]
+    assert review.effectiveness_questioned == ["CAPA-2026-001"]
+    assert computed["CAPA-2026-001"].as_dict()["recurred_as"] == ["CAPA-2026-010",
+                                                                  "CAPA-2026-013"]
+    # Outside the window (3 months after the closure), nothing is questioned.
+    short = Register(findings, Settings(recurrence_months=3), TODAY)
+    assert short.computed["CAPA-2026-001"].recurred_as == []
+    # As of a date before the later findings were raised, nothing is questioned either.
+    before = Register(findings, Settings(), dt.date(2026, 8, 31))
+    assert rollup(before).effectiveness_questioned == []
+
+
+def test_recurrence_groups_need_a_clause_and_something_more() -> None:
+    findings = [
+        _open("CAPA-2026-001", "2026-12-20", raised="2026-06-01", clauses=["A.8.2"],
+              requirement={"standard": "ISO/IEC 27001:2022 A.8.2"}),
+        _open("CAPA-2026-002", "2026-12-20", raised="2026-06-01", clauses=["A.5.30"],
+              requirement={"standard": "ISO/IEC 27001:2022 A.5.30"}),
+        _open("CAPA-2026-003", "2026-12-20", raised="2026-06-01", clauses=["A.8.2"],
+              root_cause=_cause("process"),
+              requirement={"standard": "iso/iec  27001:2022 a.8.2"}),
+        _open("CAPA-2026-004", "2026-12-20", raised="2026-06-01", clauses=["A.7.4"],
+              root_cause=_cause("process"), requirement={"procedure": "PRC-PHY-01"}),
+        _open("CAPA-2026-005", "2026-12-20", raised="2026-06-01", clauses=["A.7.4"],
+              root_cause=_cause("design"), requirement={"procedure": "PRC-PHY-02"}),
+    ]
+    groups = {tuple(g.ids): g for g in recurring(Register(findings, Settings(), TODAY))}
+    # -001 and -002 share only the category; -004 and -005 only a clause; -003 and -004
+    # only the category: none of these groups. -001 and -003 share A.8.2 and the
+    # requirement (case and spacing aside), not the category.
+    assert list(groups) == [("CAPA-2026-001", "CAPA-2026-003")]
+    assert groups[("CAPA-2026-001", "CAPA-2026-003")].also == [
+        "same requirement (ISO/IEC 27001:2022 A.8.2)"]
+
+
+def test_figures_count_nonconformities_apart() -> None:
+    """Time to close, closures beyond the target and overdue actions: the conformity
+    closed the day it was raised does not pull the median down; the major closed after
+    100 days is 10 days beyond its 90-day target; an overdue action is listed under its
+    own owner, who the owner filter knows."""
+    overdue = _open("CAPA-2026-010", "2026-11-01", owner="Jane Smith")
+    overdue.data["corrective_actions"].append(
+        {"action": "Train the buyers.", "owner": "Sam Ops", "due": "2026-10-01"})
+    overdue.data["corrective_actions"][0]["completed"] = "2026-10-20"
+    findings = [
+        _closed("CAPA-2026-001", "2026-01-01", "2026-04-11", severity="major"),
+        _closed("CAPA-2026-002", "2026-01-01", "2026-03-02"),
+        _finding(id="CAPA-2026-003", severity="conformity", raised="2026-05-01",
+                 closure={**finding()["closure"], "closed": "2026-05-01"}),
+        overdue,
+    ]
+    register = Register(findings, Settings(), TODAY)
+    review = rollup(register)
+    assert review.median_days_to_close["major"] == 100
+    assert review.median_nonconformity_days == (100 + 60) / 2
+    assert review.closed_nonconformities == 2
+    assert review.closed_beyond_target == ["CAPA-2026-001"]
+    assert register.computed["CAPA-2026-001"].beyond_target_days == 10
+    assert register.computed["CAPA-2026-002"].beyond_target_days == 0
+    assert [(a.owner, a.finding_id, a.number, a.days) for a in review.overdue_actions] == [
+        ("Sam Ops", "CAPA-2026-010", 2, 58)]
+    assert list(review.overdue_actions_by_owner) == ["Sam Ops"]
+    assert review.open_by_owner == {"Jane Smith": {"minor": ["CAPA-2026-010"]}}
+    assert "Sam Ops" in register.owners()
 
 
 def test_clauses_sort_numerically_body_before_annex() -> None:

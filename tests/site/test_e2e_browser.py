@@ -54,6 +54,11 @@ def _more_findings(root: Path) -> None:
             "raised": f"2026-10-{number - 20:02d}", "raised_by": "A. Auditor",
             "requirement": {"standard": "ISO/IEC 27001:2022 A.8.15"}, "clauses": ["A.8.15"],
             "owner": owner})
+    # An action owned by someone who owns no finding: the owner filter must know her.
+    path = root / "register" / "2026" / "CAPA-2026-032.md"
+    path.write_text(path.read_text().replace("owner: Sam Ops\n", "owner: Sam Ops\n"
+                    "corrective_actions:\n- action: Route the logs to the SIEM.\n"
+                    "  owner: Priya Nair\n  due: 2027-01-15\n", 1))
     # Three- and four-digit sequence numbers: the ID sort must be natural, not textual.
     for finding_id in ("CAPA-2026-999", "CAPA-2026-1000"):
         write_finding(root / "register", {
@@ -209,9 +214,9 @@ def test_register_filters_and_sorts(page, site_url: str) -> None:
     assert "owner=Sam+Ops" in page.url  # the filtered view can be shared as a link
     page.select_option("select[name=severity]", "")
     page.select_option("select[name=owner]", "")
-    page.fill("input[name=q]", "restore")
+    page.fill("input[name=text]", "restore")
     assert _visible_ids(page) == ["CAPA-2026-010"]
-    page.fill("input[name=q]", "")
+    page.fill("input[name=text]", "")
     assert count.text_content() == "9 of 9 findings shown"
 
     page.click("table.capa-table th >> text=ID")
@@ -284,7 +289,8 @@ def test_pack_prints_the_chart_data_tables(page, site_url: str) -> None:
     assert page.eval_on_selector_all(f"{tables}.capa-chart-print", visible) == [False] * 4
     assert page.locator("details.capa-chart-details > summary").first.is_hidden()
     first = page.locator(f"details {tables}").first
-    assert first.locator("caption").text_content() == "Findings raised and closed per quarter"
+    assert (first.locator("caption").text_content()
+            == "Nonconformities raised and closed per quarter")
     assert first.locator("tbody tr").count() >= 1
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "pack-print.png"), full_page=True)
@@ -500,3 +506,42 @@ def test_search_results_are_the_same_with_and_without_shortcuts(
         assert with_shortcuts == without, query
         found += len(with_shortcuts) > 1
     assert found >= 8  # the queries find something
+
+
+# --- honest figures, print and small screens (issue 15) ----------------------------------
+
+def _search_open(page) -> bool:
+    return page.locator("#__search").is_checked()
+
+
+def test_a_shared_text_filter_link_does_not_open_the_theme_search(page, site_url: str) -> None:
+    """The theme opens its search for any ``?q=`` (shown first on another page, so the test
+    would see it); the register's own text filter is ``?text=``, and an old ``?q=`` link
+    is read as the text filter and taken off the address before the search sees it."""
+    page.goto(site_url + "clauses/?q=backups")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("document.querySelector('#__search').checked")
+    for url in ("register/?text=restore", "register/?q=restore"):
+        page.goto(site_url + url)
+        page.wait_for_load_state("networkidle")
+        assert _visible_ids(page) == ["CAPA-2026-010"]
+        assert page.input_value("input[name=text]") == "restore"
+        assert page.url.endswith("register/?text=restore")
+        page.wait_for_timeout(300)  # the theme opens its search once its worker is ready
+        assert not _search_open(page)
+
+
+def test_owner_filter_knows_action_owners(page, site_url: str) -> None:
+    """Priya Nair owns no finding, only an action on CAPA-2026-032: the owner filter lists
+    her and finds the finding as hers when asked for action owners (or either), never as
+    a finding she owns."""
+    page.goto(site_url + "register/?owner=Priya+Nair")
+    assert _visible_ids(page) == ["CAPA-2026-032"]
+    page.select_option("select[name=role]", "finding")
+    assert _visible_ids(page) == []
+    page.select_option("select[name=role]", "action")
+    assert _visible_ids(page) == ["CAPA-2026-032"]
+    assert "role=action" in page.url
+    page.select_option("select[name=owner]", "Sam Ops")
+    # Sam Ops owns CAPA-2026-032, not its action; he owns CAPA-2026-010's actions.
+    assert _visible_ids(page) == ["CAPA-2026-010"]

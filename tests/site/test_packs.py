@@ -64,32 +64,38 @@ def test_trend_charts_count_by_quarter_and_age() -> None:
         _f("CAPA-2026-002", "2026-02-10", severity="major"),
         _f("CAPA-2026-003", "2026-05-01", status="closed", closed="2026-05-21"),
         _f("CAPA-2026-004", "2026-09-01"),
+        # Neither counts as a nonconformity raised or closed, nor in time to close.
+        _f("CAPA-2026-005", "2026-05-02", status="closed", closed="2026-05-02",
+           severity="conformity"),
+        _f("CAPA-2026-006", "2026-06-02", severity="observation"),
     ]
     flow, opened, ageing, close = trend_charts(Register(findings, Settings(),
                                                         dt.date(2026, 9, 30)))
     assert flow.categories == ["2026 Q1", "2026 Q2", "2026 Q3"]
     assert flow.series == {"raised": [2, 1, 1], "closed": [0, 2, 0]}
+    assert flow.title == "Nonconformities raised and closed per quarter"
     assert opened.series["minor"] == [1, 0, 1] and opened.series["major"] == [1, 1, 1]
     assert ageing.series["major"] == [0, 0, 0, 1, 0]  # 232 days
     assert ageing.series["minor"] == [1, 0, 0, 0, 0]
     # A severity with nothing closed has no time to close: no data, not 0 days.
-    assert close.categories == ["major", "minor", "observation", "ofi"]
-    assert close.series == {"median": [None, 55, None, None],
-                            "longest": [None, 90, None, None]}
+    assert close.categories == ["major", "minor"]
+    assert close.series == {"median": [None, 55], "longest": [None, 90]}
     for chart in (flow, opened, ageing, close):
         _parse(svg(chart))
 
 
 def test_time_to_close_with_nothing_closed_is_no_data() -> None:
+    """A conformity closed the day it is raised is no time to close: only nonconformities
+    are charted, and with none closed the chart says "no data", not 0 days."""
     findings = [_f("CAPA-2026-001", "2026-01-10"),
                 _f("CAPA-2026-002", "2026-02-10", status="closed", closed="2026-03-01",
                    severity="conformity")]
     close = trend_charts(Register(findings, Settings(), dt.date(2026, 3, 31)))[-1]
-    assert close.categories == ["major", "minor", "observation", "ofi", "conformity"]
-    assert close.series["median"] == [None, None, None, None, 19]
+    assert close.categories == ["major", "minor"]
+    assert close.series["median"] == [None, None]
     root = _parse(svg(close))
     bars = [g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g") if g.get("class") == "bar"]
-    assert bars == ["median, conformity: 19 days", "longest, conformity: 19 days"]
+    assert bars == []
     assert "major no data" in root.find(f"{SVG}desc").text
 
 
@@ -107,15 +113,16 @@ def test_recurring_groups_only_within_the_window() -> None:
                 _f("CAPA-2026-003", "2026-09-01", clauses=["9.2"],
                    related=["CAPA-2024-001"])]
     settings = settings_from_mapping({"recurrence_months": 6}, Path("."))
-    groups = {(g.kind, g.key): g.ids for g in recurring(
+    groups = {tuple(g.ids): g for g in recurring(
         Register(findings, settings, dt.date(2026, 9, 30)))}
-    assert groups[("clause", "9.2")] == ["CAPA-2026-002", "CAPA-2026-003"]
-    assert ("clause", "8.1") not in groups  # 2026-02-01 is more than 6 months back
-    assert groups[("root-cause category", "ownership")] == ["CAPA-2026-002", "CAPA-2026-003"]
-    assert groups[("related", "CAPA-2024-001")] == ["CAPA-2024-001", "CAPA-2026-003"]
-    wide = {(g.kind, g.key) for g in recurring(Register(findings, Settings(),
-                                                       dt.date(2026, 9, 30)))}
-    assert ("clause", "8.1") in wide
+    # 8.1: 2026-02-01 is more than 6 months back; -003 and CAPA-2024-001 are linked by
+    # related but share no clause, so they are no group either.
+    assert list(groups) == [("CAPA-2026-002", "CAPA-2026-003")]
+    assert groups[("CAPA-2026-002", "CAPA-2026-003")].clauses == ["9.2"]
+    assert "root-cause category ownership" in groups[("CAPA-2026-002", "CAPA-2026-003")].also
+    wide = {tuple(g.ids): g.clauses for g in recurring(Register(findings, Settings(),
+                                                              dt.date(2026, 9, 30)))}
+    assert wide[("CAPA-2026-001", "CAPA-2026-002")] == ["8.1"]
 
 
 def test_similar_findings_by_key_window_and_links() -> None:
@@ -286,7 +293,7 @@ def test_pack_charts_parse_and_are_as_of_the_review(history_site: Path) -> None:
     start = f'<svg xmlns="{SVG[1:-1]}" id="chart-capa-pack-'
     svgs = [text[i:text.index("</svg>", i) + 6] for i in _all(text, start)]
     charts = {ET.fromstring(s).find(f"{SVG}title").text: ET.fromstring(s) for s in svgs}
-    flow = charts["Findings raised and closed per quarter"]
+    flow = charts["Nonconformities raised and closed per quarter"]
     bars = [g.find(f"{SVG}title").text for g in flow.iter(f"{SVG}g")
             if g.get("class") == "bar"]
     assert bars == ["raised, 2026 Q1: 2", "raised, 2026 Q2: 0", "closed, 2026 Q1: 0",
@@ -294,9 +301,9 @@ def test_pack_charts_parse_and_are_as_of_the_review(history_site: Path) -> None:
     assert all(c.get("role") == "img" and c.get("class") == "capa-chart"
                for c in charts.values())
     assert "<script" not in text[text.index(start):text.rindex("</svg>")]
-    assert set(charts) == {"Findings raised and closed per quarter",
+    assert set(charts) == {"Nonconformities raised and closed per quarter",
                            "Open findings by severity at each quarter end",
-                           "Ageing of open findings", "Time to close by severity"}
+                           "Ageing of open findings", "Time to close nonconformities"}
 
 
 def _all(text: str, needle: str) -> list[int]:
@@ -587,8 +594,8 @@ def test_past_versions_the_schema_refuses_are_replaced_or_left_out_and_named(
     assert "CAPA-2026-014 (schema:" in notes and "the version of 2026-05-01 used" in notes
     assert "clauses" in notes
     # No recurrence from the characters of "A.5.19".
-    rows = [r for r in _rows(mr2, "capa-recurring") if r[0] == "clause"]
-    assert [r[1] for r in rows] == ["A.5.19"]
+    rows = _rows(mr2, "capa-recurring")
+    assert [r[0] for r in rows] == ["A.5.19"]
     assert rows[0][2].startswith("3: ")  # -011, -012 and the valid version of -014
 
 

@@ -158,7 +158,8 @@ def test_management_review_figures_link_to_findings(site: Path) -> None:
     assert "Due in the next 30 days (1)" in sections.values()
     hrefs = [a.attrs.get("href", "") for a in review.find_all("a")]
     assert "../findings/CAPA-2026-010/" in hrefs
-    assert "../register/?status=not-closed&severity=major&owner=Sam%20Ops" in hrefs
+    assert ("../register/?status=not-closed&severity=major&owner=Sam%20Ops&role=finding"
+            in hrefs)
     recurring = review.with_class("capa-matrix")[-1].text
     assert "8.1" in recurring and "linked" in recurring
     median = review.with_class("capa-matrix")[1].text

@@ -7,6 +7,21 @@
   var SEVERITY = ["major", "minor", "observation", "ofi", "conformity"];
   var STATUS = ["open", "in-progress", "closed"];
   var NO_OWNER = "(none)";  /* the owner filter's value for findings without an owner */
+  /* Our text filter's URL parameter. It was "q" until mkdocs-material's search took that
+     name too: a shared register/?q=... link opened the theme's search over the page. An
+     old link is read once, as "text", and the address rewritten before the search reads it:
+     this file is loaded without "defer", after the table and before the theme's bundle. */
+  var TEXT = "text", OLD_TEXT = "q";
+
+  function renameOldParameter() {
+    var params = new URLSearchParams(location.search);
+    if (!params.has(OLD_TEXT)) { return; }
+    if (!params.has(TEXT)) { params.set(TEXT, params.get(OLD_TEXT)); }
+    params.delete(OLD_TEXT);
+    var query = params.toString();
+    history.replaceState(null, "", location.pathname + (query ? "?" + query : "") + location.hash);
+  }
+  if (document.querySelector("[data-capa-register]")) { renameOldParameter(); }
 
   function key(cell, type) {
     var raw = cell.getAttribute("data-sort");
@@ -15,6 +30,13 @@
     if (type === "severity") { return SEVERITY.indexOf(text); }
     if (type === "status") { return STATUS.indexOf(text); }
     return text.toLowerCase();
+  }
+
+  /* Whether a row's finding (role "finding"), one of its actions ("action"), or either
+     (no role) is owned by the name; "" is no owner, which only a finding can lack. */
+  function owns(it, name, role) {
+    if (role !== "action" && it.owner === name) { return true; }
+    return role !== "finding" && name !== "" && it.actionOwners.indexOf(name) !== -1;
   }
 
   function init(root) {
@@ -30,26 +52,28 @@
         status: row.getAttribute("data-status"),
         severity: row.getAttribute("data-severity"),
         owner: row.getAttribute("data-owner"),
+        actionOwners: (row.getAttribute("data-action-owners") || "").split("\n"),
         flags: " " + (row.getAttribute("data-flags") || "") + " ",
         text: row.textContent.toLowerCase()
       };
     });
     var fields = {
       status: form.elements.status, severity: form.elements.severity,
-      owner: form.elements.owner, flag: form.elements.flag, q: form.elements.q
+      owner: form.elements.owner, role: form.elements.role, flag: form.elements.flag,
+      text: form.elements[TEXT]
     };
     var count = form.querySelector(".capa-count");
 
     function apply() {
       var status = fields.status.value, severity = fields.severity.value;
-      var owner = fields.owner.value, flag = fields.flag.value;
-      var q = fields.q.value.trim().toLowerCase();
+      var owner = fields.owner.value, flag = fields.flag.value, role = fields.role.value;
+      var q = fields.text.value.trim().toLowerCase();
       var shown = 0;
       for (var i = 0; i < items.length; i++) {
         var it = items[i];
         var ok = (!status || (status === "not-closed" ? it.status !== "closed" : it.status === status)) &&
           (!severity || it.severity === severity) &&
-          (!owner || it.owner === (owner === NO_OWNER ? "" : owner)) &&
+          (!owner || owns(it, owner === NO_OWNER ? "" : owner, role)) &&
           (!flag || it.flags.indexOf(" " + flag + " ") !== -1) &&
           (!q || it.text.indexOf(q) !== -1);
         if (it.row.hidden === ok) { it.row.hidden = !ok; }
@@ -95,7 +119,7 @@
     Object.keys(fields).forEach(function (name) {
       var value = initial.get(name);
       if (value !== null) { fields[name].value = value; }
-      fields[name].addEventListener(name === "q" ? "input" : "change", apply);
+      fields[name].addEventListener(name === TEXT ? "input" : "change", apply);
     });
     form.addEventListener("submit", function (event) { event.preventDefault(); });
     form.hidden = false;

@@ -41,6 +41,8 @@ def finding_page(ctx: SiteContext, finding: Finding) -> Page:
         narrative=narrative_html(ctx, finding, uri), link=ctx.linker(uri),
         register=ctx.register, similar=ctx.similar_of(finding.id),
         months=ctx.settings.recurrence_months,
+        target=ctx.settings.sla_days.get(data.get("severity")),
+        not_applicable=data.get("severity") == "conformity",
         trail=trail_of(ctx.register.history, finding.rel, ctx.repo_url,
                        finding.data.get("imported")),
         meta_title=Markup(meta_title(title)),
@@ -67,12 +69,16 @@ def _pin_note(pin: str, first: dict[str, Change], closed: dt.date | None) -> str
 
 
 def _actions(data: dict[str, Any], today: dt.date) -> list[dict[str, Any]]:
-    """The corrective actions, each marked overdue (and by how many days) as of today."""
+    """The corrective actions, each marked overdue (and by how many days) as of today, or
+    completed late (and by how many days after its due date)."""
     actions = []
     for action in data.get("corrective_actions") or []:
         due = as_date(action.get("due"))
         late = (not action.get("completed") and data["status"] != "closed"
                 and due is not None and due < today)
         overdue_days = (today - due).days if late and due else 0
-        actions.append({**action, "overdue": bool(late), "overdue_days": overdue_days})
+        completed = as_date(action.get("completed"))
+        late_days = (completed - due).days if completed and due and completed > due else 0
+        actions.append({**action, "overdue": bool(late), "overdue_days": overdue_days,
+                        "late_days": late_days})
     return actions

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ...register.findings import NONCONFORMITIES, SEVERITIES
 from ..context import SiteContext
 from ..page import Page
+from ..templating import severity_mix
 from ..urls import INDEX
 
 
@@ -13,5 +15,8 @@ def index_page(ctx: SiteContext) -> Page:
         link=ctx.linker(INDEX), today=register.today, total=len(register),
         open=sum(1 for f in register if f.data["status"] != "closed"),
         overdue=sum(1 for c in register.computed.values() if c.overdue), offline=ctx.offline,
+        mix=severity_mix(register.count_by("severity", SEVERITIES)),
+        open_nc=sum(1 for f in register
+                    if f.data["status"] != "closed" and f.data["severity"] in NONCONFORMITIES),
     )
     return Page(INDEX, text, in_nav=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from ...register.findings import SEVERITIES, STATUSES
+from ...register.findings import SEVERITIES, STATUSES, action_owners
 from ..context import SiteContext
 from ..page import Page
 from ..urls import REGISTER, finding_uri
@@ -24,6 +24,7 @@ def register_page(ctx: SiteContext) -> Page:
         by_severity=register.count_by("severity", SEVERITIES),
         statuses=STATUSES, severities=SEVERITIES, owners=register.owners(),
         overdue=overdue, stale=stale, recorded_late=late, offline=ctx.offline,
+        action_owners=action_owners,
         source=Markup(ctx.source.html()) if ctx.source else None,
     )
     return Page(REGISTER, text, in_nav=True)

@@ -1,0 +1,97 @@
+"""Recurrence: which effective closures a later finding puts in question.
+
+Clause 10.2 d) asks whether corrective actions were effective; a finding closed
+"effective" whose problem comes back is the plainest evidence that they were not. A later
+finding recurs an earlier one when it is raised after the earlier one's closure and
+within the recurrence window (``recurrence_months``) of it, and either shares a clause or
+control *and* a root-cause category with it, or names it in ``related``. A category alone
+is too broad ("process", "ownership") and a clause alone too common to say so.
+
+The work grows with findings times keys, not with pairs: effective closures are indexed
+by (clause, category) in date order and each later finding looks up its own keys by
+bisection, so a register of 10,000 findings costs what its keys cost.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..contract.model import Finding, as_date
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months earlier (the month's last day if shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def clause_category_keys(finding: Finding) -> list[tuple[str, str]]:
+    """Each (clause, root-cause category) pair a finding has: what recurrence compares."""
+    category = finding.get("root_cause", "category")
+    if not isinstance(category, str):
+        return []
+    clauses = dict.fromkeys(c for c in finding.data.get("clauses") or [] if isinstance(c, str))
+    return [(clause, category) for clause in clauses]
+
+
+def closed_effective(finding: Finding) -> dt.date | None:
+    """The closure date of a finding closed with an ``effective`` review, else None (a
+    conformity never: it records a requirement met, not actions that worked)."""
+    if (finding.data.get("status") != "closed" or finding.data.get("severity") == "conformity"
+            or finding.get("closure", "effectiveness", "result") != "effective"):
+        return None
+    return as_date(finding.get("closure", "closed"))
+
+
+@dataclass
+class Recurrences:
+    """Both directions of every recurrence found, as finding IDs in ID order."""
+
+    recurred_as: dict[str, list[str]] = field(default_factory=dict)
+    """Earlier finding (closed effective) -> the later findings that recur it."""
+    recurs: dict[str, list[str]] = field(default_factory=dict)
+    """Later finding -> the earlier effective closures it questions."""
+
+
+def recurrences(findings: Iterable[Finding], months: int, today: dt.date) -> Recurrences:
+    """Every (earlier, later) recurrence among ``findings`` raised on or before ``today``."""
+    findings = list(findings)
+    by_id = {f.id: f for f in findings}
+    closures: dict[tuple[str, str], list[tuple[dt.date, str]]] = defaultdict(list)
+    for finding in findings:
+        closed = closed_effective(finding)
+        if closed is not None:
+            for key in clause_category_keys(finding):
+                closures[key].append((closed, finding.id))
+    for entries in closures.values():
+        entries.sort()
+    pairs: set[tuple[str, str]] = set()
+    for later in findings:
+        raised = as_date(later.data.get("raised"))
+        if raised is None or raised > today or later.data.get("severity") == "conformity":
+            continue
+        low = months_before(raised, months)
+        for key in clause_category_keys(later):
+            entries = closures.get(key, [])
+            start = bisect.bisect_left(entries, (low, ""))
+            end = bisect.bisect_right(entries, (raised, "\uffff"))
+            pairs.update((fid, later.id) for _, fid in entries[start:end] if fid != later.id)
+        for named in later.data.get("related") or []:
+            earlier = by_id.get(named) if isinstance(named, str) else None
+            closed = closed_effective(earlier) if earlier is not None else None
+            if closed is not None and named != later.id and low <= closed <= raised:
+                pairs.add((named, later.id))
+    result = Recurrences()
+    for earlier, later in sorted(pairs):
+        result.recurred_as.setdefault(earlier, []).append(later)
+        result.recurs.setdefault(later, []).append(earlier)
+    for ids in result.recurs.values():
+        ids.sort()
+    return result
