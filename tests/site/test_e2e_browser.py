@@ -450,7 +450,7 @@ def test_zensical_register_script_and_styles_work(page, zensical_url: str) -> No
     assert page.locator(".capa-count").text_content() == "9 of 9 findings shown"
     page.select_option("select[name=status]", "closed")
     assert _visible_ids(page) == ["CAPA-2025-019", "CAPA-2026-004", "CAPA-2026-011"]
-    page.fill("input[name=q]", "restore")
+    page.fill("input[name=text]", "restore")
     page.select_option("select[name=status]", "")
     assert _visible_ids(page) == ["CAPA-2026-010"]
     # capa.css applies: a badge is an inline block with rounded corners.
