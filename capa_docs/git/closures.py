@@ -52,7 +52,8 @@ class ClosureRecord:
     """The commit that set the status to closed (the last such, after a reopening)."""
     amendments: list[Amendment] = field(default_factory=list)
     review: Change | None = None
-    """The commit that recorded the effectiveness review the file holds now."""
+    """A later commit that recorded the effectiveness review the file holds now; None when
+    the closing commit recorded it, or there is none."""
 
 
 def closing_index(history: FindingHistory) -> int | None:
@@ -81,8 +82,10 @@ def read_closures(repo_root: Path, history: RegisterHistory | None,
         index = closing_index(past) if past is not None else None
         if past is not None and index is not None:
             spans[path] = (past, index)
-    blobs = {c.blob for past, index in spans.values() for c in past.changes[index:]
-             if c.blob is not None}
+    # A finding whose closing commit is its last (most of them) needs no file version:
+    # nothing changed after closure, and the closing commit recorded any review.
+    blobs = {c.blob for past, index in spans.values() if index < len(past.changes) - 1
+             for c in past.changes[index:] if c.blob is not None}
     raw = read_blobs(repo_root, blobs)
     parsed: dict[str, tuple[dict[str, Any], str] | None] = {}
     for blob, content in raw.items():
@@ -98,6 +101,8 @@ def _record(past: FindingHistory, index: int,
             parsed: dict[str, tuple[dict[str, Any], str] | None]) -> ClosureRecord:
     changes = past.changes[index:]
     record = ClosureRecord(changes[0])
+    if len(changes) == 1:
+        return record
     versions = [parsed.get(c.blob or "") for c in changes]
     for previous, change, version in zip(versions, changes[1:], versions[1:], strict=False):
         if previous is None or version is None:
@@ -109,8 +114,7 @@ def _record(past: FindingHistory, index: int,
                 fields = (FieldChange("path", change.old_path, change.path), *fields)
             record.amendments.append(Amendment(change, fields))
     final = _effectiveness(versions[-1])
-    if final is not None:
-        record.review = changes[0]
+    if final is not None and _effectiveness(versions[0]) != final:
         for change, version in zip(reversed(changes), reversed(versions), strict=True):
             if _effectiveness(version) != final:
                 break

@@ -158,3 +158,28 @@ def test_without_the_setting_signatures_are_not_required(repo: Path) -> None:
     _close(repo)
     signed_commit(repo, "Close CAPA-2026-005", None)
     assert _diff(repo, "HEAD").returncode == 0
+
+
+def test_an_effectiveness_review_committed_unsigned_before_a_signed_closure_fails(
+        repo: Path, keys: dict[str, Path]) -> None:
+    reviewed = in_progress(open_minor())
+    reviewed["closure"] = {"effectiveness": closed_now(open_minor())["closure"]["effectiveness"]}
+    write(repo / "register", reviewed)
+    review = signed_commit(repo, "Record the effectiveness review", None)
+    _close(repo)
+    signed_commit(repo, "Close CAPA-2026-005", keys["alice"])
+    result = _diff(repo, "HEAD")
+    assert result.returncode == 1
+    assert (f"commit {review[:10]}, which records the effectiveness review of CAPA-2026-005, "
+            "is not signed") in result.stdout
+    assert "which records the closure" not in result.stdout
+
+
+def test_editing_the_allowed_signers_file_is_a_gate_change(
+        repo: Path, keys: dict[str, Path]) -> None:
+    with (repo / "allowed_signers").open("a") as listed:
+        listed.write(allowed_line("mallory@example.com", keys["mallory"]))
+    signed_commit(repo, "Trust Mallory", None)
+    result = _diff(repo, "HEAD")
+    assert "allowed_signers:1: warning gate-changed:" in result.stdout
+    assert "the allowed-signers file" in result.stdout

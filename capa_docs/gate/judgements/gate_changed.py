@@ -22,6 +22,7 @@ from ...git.tree import git, read_file_at
 from ..config import GateSettings
 from ..configs import SideConfig, ci_run_files
 from .context import Judge
+from .signed import signers_path
 
 _GATE_PATHS = (".github/workflows/", ".github/actions/")
 _GATE_FILES = {
@@ -48,6 +49,10 @@ def gate_files(judge: Judge, root: Path, base: str, head: str | None,
         root, (base, head))
     configs = {judging.config, judging.head_config}
     named = _configured_files(sides)
+    signers = signers_path(judging)
+    if signers is not None:
+        named[signers] = ("the allowed-signers file (setting allowed_signers): the keys "
+                          "that may sign closures")
     ci_runs = ci_run_files(root, base)
     for path in sorted(changed):
         reason = _gate_reason(path, capa_docs_repo) or named.get(path)
