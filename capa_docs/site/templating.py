@@ -160,9 +160,9 @@ def signature(verdict: Any, what: str) -> Markup:
                       f'{_finalize(verdict.signer)} (<code>{_finalize(verdict.fingerprint)}'
                       '</code>), verified at build</strong>')
     text = verdict.describe() if verdict is not None else "signature not checked"
-    return Markup(f'<strong class="capa-unsigned">{_finalize(what)} commit '
-                  f'{_finalize(text)}: not signed by a key in the allowed-signers file'
-                  '</strong>')
+    return Markup(f'<strong class="capa-unsigned">{_finalize(what)} not verified: the commit '
+                  f'is {_finalize(text)}; the allowed-signers file lists the keys that may '
+                  'sign it</strong>')
 
 
 def head(link: Callable[[str], str]) -> Markup:

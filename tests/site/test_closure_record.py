@@ -117,7 +117,7 @@ def test_unsigned_and_unlisted_closures_say_so(
     site, known = closure_site
     unsigned = _page(site, "CAPA-2026-002")
     assert not unsigned.with_class("capa-signed")
-    assert "closure commit not signed" in _text(unsigned, "capa-unsigned")
+    assert "closure not verified: the commit is not signed" in _text(unsigned, "capa-unsigned")
     unlisted = _text(_page(site, "CAPA-2026-003"), "capa-unsigned")
     assert "signed with a key the allowed-signers file does not list" in unlisted
     assert known["mallory"] in unlisted
