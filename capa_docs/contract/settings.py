@@ -199,7 +199,7 @@ def _settings(block: dict[str, Any], base_dir: Path, config_file: Path | None,
         )
     values: dict[str, Any] = {}
     for name in ("register", "evidence", "id_prefix", "allowed_signers"):
-        if name in block:
+        if name in block and not (name == "allowed_signers" and block[name] is None):
             values[name] = _text(block[name], f"{where}.{name}")
     if "id_pattern" in block:
         pattern = _text(block["id_pattern"], f"{where}.id_pattern")
