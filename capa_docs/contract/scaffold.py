@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .frontmatter import LoadError, load_text
 from .schema import schema_errors
-from .settings import ConfigError, Settings
+from .settings import ConfigError, Settings, id_format_parts
 
 SEVERITIES = ("major", "minor", "observation", "ofi", "conformity")
 SOURCES = ("internal-audit", "external-audit", "certification-audit", "kpi",
@@ -18,14 +18,30 @@ SOURCES = ("internal-audit", "external-audit", "certification-audit", "kpi",
 
 
 def next_id(settings: Settings, year: int, existing: list[Path]) -> str:
-    """PREFIX-YEAR-NNN, one past the highest number already used that year."""
-    pattern = re.compile(rf"{re.escape(settings.id_prefix)}-{year}-([0-9]+)")
+    """The next ID in ``id_format`` (PREFIX-YEAR-NNN by default): one past the highest
+    number already used (that year, when the format holds the year)."""
+    parts = id_format_parts(settings.id_format)
+    found, made = [], []
+    for text, token, _ in parts:
+        found.append(re.escape(text))
+        if token == "prefix":
+            found.append(re.escape(settings.id_prefix))
+        elif token == "year":
+            found.append(str(year))
+        elif token == "seq":
+            found.append("([0-9]+)")
+    pattern = re.compile("".join(found))
     numbers = [int(m.group(1)) for p in existing if (m := pattern.fullmatch(p.stem))]
-    finding_id = f"{settings.id_prefix}-{year}-{max(numbers, default=0) + 1:03d}"
+    number = max(numbers, default=0) + 1
+    for text, token, width in parts:
+        made.append(text)
+        made.append({"prefix": settings.id_prefix, "year": str(year),
+                     "seq": f"{number:0{width}d}" if width else str(number), "": ""}[token])
+    finding_id = "".join(made)
     if not re.fullmatch(settings.id_pattern, finding_id):
         raise ConfigError(
             f"the new ID {finding_id} does not match id_pattern {settings.id_pattern}; "
-            "set id_prefix to fit the pattern")
+            "set id_prefix or id_format to fit the pattern")
     return finding_id
 
 

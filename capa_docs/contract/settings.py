@@ -24,6 +24,41 @@ from .rules import DIFF_RULES, RULES
 
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 DEFAULT_ID_PATTERN = r"^[A-Z][A-Z0-9]*-[0-9]{4}-[0-9]{3,}$"
+DEFAULT_ID_FORMAT = "{prefix}-{year}-{seq:03}"
+ID_FORMAT_TOKEN = re.compile(r"\{(prefix|year|seq)(?::0?([0-9]))?\}")
+
+
+def id_format_parts(fmt: str) -> list[tuple[str, str, int]]:
+    """``fmt`` as (literal text, token, width) pieces; a ConfigError when it is not one
+    `capa new` can number: exactly one {seq}, only {prefix}, {year} and {seq:0N}."""
+    parts: list[tuple[str, str, int]] = []
+    end = 0
+    for match in ID_FORMAT_TOKEN.finditer(fmt):
+        parts.append((fmt[end:match.start()], match[1], int(match[2] or 0)))
+        end = match.end()
+    parts.append((fmt[end:], "", 0))
+    literal = "".join(text for text, _, _ in parts)
+    if "{" in literal or "}" in literal:
+        raise ConfigError(f"id_format {fmt!r}: only {{prefix}}, {{year}} and {{seq}} or "
+                          "{seq:03} may stand in braces")
+    if sum(1 for _, token, _ in parts if token == "seq") != 1:
+        raise ConfigError(f"id_format {fmt!r}: write {{seq}} (or {{seq:03}}) exactly once, "
+                          "for the number that counts up")
+    return parts
+
+
+def id_format_pattern(fmt: str, prefix: str) -> str:
+    """The regular expression of the IDs ``fmt`` writes, for ``id_pattern``."""
+    out = []
+    for text, token, width in id_format_parts(fmt):
+        out.append(re.escape(text))
+        if token == "prefix":
+            out.append(re.escape(prefix))
+        elif token == "year":
+            out.append("[0-9]{4}")
+        elif token == "seq":
+            out.append(f"[0-9]{{{max(width, 1)},}}")
+    return "^" + "".join(out) + "$"
 DEFAULT_SHALLOW_CAUSES = (
     "human error",
     "user error",
@@ -107,6 +142,11 @@ class Settings:
     """Regular expression every finding ID must match in whole."""
     id_prefix: str = "CAPA"
     """Prefix `capa new` uses for new IDs: PREFIX-YEAR-NNN."""
+    id_format: str = DEFAULT_ID_FORMAT
+    """How `capa new` and `capa import` write a new ID: `{prefix}`, `{year}` (the year
+    raised; numbering restarts each year) and `{seq}` / `{seq:03}` (the next number,
+    zero-padded), e.g. `ISMS-{seq:03}`, so a team keeps its own numbering. Set alone, it
+    also sets `id_pattern` to the IDs it writes."""
     sla_days: dict[str, int] = field(default_factory=lambda: {"major": 90, "minor": 365})
     """Longest time from `raised` to a corrective action's `due`, per severity."""
     stale_days: int = 60
@@ -198,6 +238,15 @@ def _settings(block: dict[str, Any], base_dir: Path, config_file: Path | None,
             f"known: {', '.join(sorted(_SETTING_NAMES))}"
         )
     values: dict[str, Any] = {}
+    if "id_format" in block:
+        values["id_format"] = _text(block["id_format"], f"{where}.id_format")
+        try:
+            id_format_parts(values["id_format"])
+        except ConfigError as error:
+            raise ConfigError(f"{where}.{error}") from None
+        if "id_pattern" not in block:
+            values["id_pattern"] = id_format_pattern(
+                values["id_format"], str(block.get("id_prefix", "CAPA")))
     for name in ("register", "evidence", "id_prefix", "allowed_signers"):
         if name in block and not (name == "allowed_signers" and block[name] is None):
             values[name] = _text(block[name], f"{where}.{name}")

@@ -71,6 +71,9 @@ class CapaConfig(base.Config):
     Default: `^[A-Z][A-Z0-9]*-[0-9]{4}-[0-9]{3,}$`."""
     id_prefix = c.Optional(c.Type(str))
     """Prefix `capa new` uses for new IDs (PREFIX-YEAR-NNN). Default: `CAPA`."""
+    id_format = c.Optional(c.Type(str))
+    """How `capa new` and `capa import` write new IDs, e.g. `ISMS-{seq:03}`.
+    Default: `{prefix}-{year}-{seq:03}`."""
     sla_days = c.Optional(c.Type(dict))
     """Longest time from `raised` to a corrective action's `due`, per severity.
     Default: `{major: 90, minor: 365}`."""
