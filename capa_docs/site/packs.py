@@ -107,6 +107,12 @@ class Pack:
             return "history" if len(self.register) else "none"
         return "partial" if len(self.reconstructed) < len(self.register) else "reconstructed"
 
+    @property
+    def events_known(self) -> bool:
+        """Whether git shows the period's reopenings and extended due dates: not when every
+        finding of the pack comes from its own dates (those record neither)."""
+        return self.history_state in ("history", "partial")
+
     def in_period(self, day: dt.date | None) -> bool:
         return day is not None and day <= self.date and (self.start is None or day > self.start)
 

@@ -137,6 +137,7 @@ def test_a_pack_dated_before_all_history_is_reconstructed_from_the_findings_date
     summary = _summary(pack)
     assert summary["Raised"] == "2" and summary["Closed"] == "1"
     assert summary["Effectiveness reviews: effective"] == "1"
+    assert summary["Reopened"] == "unknown" and summary["Due dates extended"] == "unknown"
     heading = next(h for h in pack.find_all("h2") if h.text.startswith("Open on"))
     after = pack.elements[pack.elements.index(heading):]
     row = next(e for e in after if e.tag == "tbody").children[0]
@@ -151,6 +152,8 @@ def test_a_pack_dated_before_all_history_is_reconstructed_from_the_findings_date
 def test_a_pack_with_no_history_says_so_in_its_heading(imported_site: Path) -> None:
     pack = Page(imported_site / "reviews" / "MR-0" / "index.html")
     assert "no history at this date" in pack.find_all("h1")[0].text
+    assert not pack.with_class("capa-pack-summary")  # no table of zeros
+    assert "No figures" in " ".join(e.text for e in pack.with_class("capa-pack-summary-none"))
     index = Page(imported_site / "reviews" / "index.html")
     rows = {tr.children[0].text: tr.children[-1].text for tr in index.find_all("tr")
             if tr.children and tr.children[0].tag == "th" and tr.children[0].children}
