@@ -344,6 +344,8 @@ def _one_column_per_field(decisions: list[Decision]) -> None:
                 continue
             if confidence < 0.4:
                 break
+            if decision.lost_to:
+                reason += f"; its first reading went to {decision.lost_to!r}"
             decision.field, decision.confidence, decision.reason = name, confidence, reason
             taken[name] = decision
             break

@@ -326,15 +326,15 @@ def kind_of(text: str) -> str | None:
     said = words(text)
     if said in YES_NO:
         return "yes-no"
+    short = len(said.split()) <= 5
+    if short and lookup(STATUS_WORDS, text) and not lookup(SEVERITY_WORDS, text):
+        return "status"
+    if short and severity(text) and not lookup(STATUS_WORDS, text):
+        return "severity"
     if _ID.fullmatch(text.strip()):
-        return "id"
-    if len(said.split()) <= 5:
-        if lookup(STATUS_WORDS, text) and not lookup(SEVERITY_WORDS, text):
-            return "status"
-        if severity(text) and not lookup(STATUS_WORDS, text):
-            return "severity"
-        if lookup(SOURCE_WORDS, text) and len(said.split()) <= 4:
-            return "source"
+        return "id"  # "INC-441" is a reference, not the word incident
+    if len(said.split()) <= 4 and lookup(SOURCE_WORDS, text):
+        return "source"
     if looks_like_clauses(text):
         return "clauses"
     if URL.search(text) or FILE_NAME.search(text):

@@ -366,3 +366,13 @@ def test_values_by_meaning(tmp_path: Path) -> None:
     assert "result: effective" in second and "method: re-audited on 12/05/2026" in second
     assert "imported:\n  from: c.csv\n  date: '2026-11-28'\n  last_activity: '2026-05-12'" \
         in second
+
+
+def test_two_columns_never_claim_one_field_silently(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    source = _csv(tmp_path / "c.csv", "Ref,Title,Severity,Grade (old scale),Status\n"
+                  "T-1,Badges,Minor,Cat 2,Open\nT-2,Doors,Major,Cat 1,Closed\n")
+    out = run_capa("import", str(source), "--dry-run", "--today", TODAY, cwd=repo).stdout
+    assert "'Severity' -> severity (heading 'Severity'" in out, out
+    assert "unmapped columns" in out
+    assert "'Grade (old scale)' (its reading was taken by 'Severity'): e.g. 'Cat 2'" in out
