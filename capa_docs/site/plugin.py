@@ -49,8 +49,9 @@ from .page import Rendered, restore_blocks
 from .privacy import Content, PagePrivacy, content_of
 from .render import Build, build_site
 from .shortcuts import SHORTCUTS_ENV, Shortcuts
+from .templating import PAGE_STYLES
 from .theme import private_files, private_theme
-from .urls import INDEX, NAV_PAGES
+from .urls import ASSET_DIR, INDEX, NAV_PAGES
 
 log = get_plugin_logger(__name__)
 
@@ -163,6 +164,7 @@ class CapaPlugin(BasePlugin[CapaConfig]):
         site_host = urlsplit(config.site_url).hostname if config.site_url else None
         self.privacy = PagePrivacy(private=not self.settings.public, site_host=site_host)
         self.contents = {}
+        _print_styles(config)
         self.shortcuts = Shortcuts.for_build(
             config, self.settings.build_shortcuts and os.environ.get(SHORTCUTS_ENV) != "0")
         return config
@@ -287,6 +289,16 @@ def _build(settings: Settings, repo_root: Path, files: Files, config: MkDocsConf
                       with_index=not has_index, repo_url=config.repo_url,
                       sources=(Path(config.docs_dir),), offline=offline,
                       site_url=config.site_url, site_name=config.site_name)
+
+
+def _print_styles(config: MkDocsConfig) -> None:
+    """Every page of the site, the user guide's too, prints on A4 with the as-of date and
+    commit (print.css and the build's stamp.css): the register's own pages link them in
+    their content (for ``capa render`` too), the site's other pages get them here."""
+    for name in PAGE_STYLES:
+        uri = f"{ASSET_DIR}/{name}"
+        if uri not in config.extra_css:
+            config.extra_css.append(uri)
 
 
 def _footer(copyright: str | None, source: Provenance) -> str:

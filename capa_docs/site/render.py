@@ -31,6 +31,7 @@ from .pages.index import index_page
 from .pages.packs import pack_pages
 from .pages.register import register_page
 from .pages.review import review_page
+from .printing import STAMP_CSS, stamp_css
 from .urls import ASSET_DIR, CSV_URI, INDEX, JSON_URI
 
 ASSETS = ("capa.css", "register.js", "print.css")
@@ -59,6 +60,7 @@ def render_site(ctx: SiteContext, *, with_index: bool = True) -> Rendered:
         out.assets[feed.uri] = feed.content
     for name in ASSETS:
         out.assets[f"{ASSET_DIR}/{name}"] = asset_bytes(name)
+    out.assets[f"{ASSET_DIR}/{STAMP_CSS}"] = stamp_css(ctx.register.today, ctx.source)
     out.files = dict(ctx.evidence.files)
     out.held = ctx.evidence.held
     return out

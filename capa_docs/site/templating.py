@@ -165,8 +165,14 @@ def signature(verdict: Any, what: str) -> Markup:
                   'sign it</strong>')
 
 
+PAGE_STYLES = ("capa.css", "print.css", "stamp.css")
+"""Every page's stylesheets: the register's, the print layout (A4), and the build's stamp
+(the as-of date and commit printed on each page; site/printing.py)."""
+
+
 def head(link: Callable[[str], str]) -> Markup:
-    return Markup(f'<link rel="stylesheet" href="{_finalize(link(ASSET_DIR + "/capa.css"))}">')
+    return Markup("".join(f'<link rel="stylesheet" href="{_finalize(link(f"{ASSET_DIR}/{name}"))}">'
+                          for name in PAGE_STYLES))
 
 
 @cache

@@ -545,3 +545,107 @@ def test_owner_filter_knows_action_owners(page, site_url: str) -> None:
     page.select_option("select[name=owner]", "Sam Ops")
     # Sam Ops owns CAPA-2026-032, not its action; he owns CAPA-2026-010's actions.
     assert _visible_ids(page) == ["CAPA-2026-010"]
+
+
+def _pdf_pages(data: bytes) -> list[str]:
+    """The text of each page of a PDF, whitespace collapsed (pypdf: a test dependency)."""
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        message = "pypdf is not installed (pip install '.[test]')"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{message}: the print tests are required in CI")
+        pytest.skip(message)
+    import io
+
+    reader = PdfReader(io.BytesIO(data))
+    sizes = {(round(float(p.mediabox.width)), round(float(p.mediabox.height)))
+             for p in reader.pages}
+    assert sizes == {(595, 842)}, sizes  # A4 in points: the print stylesheet's @page
+    return [" ".join(p.extract_text().split()) for p in reader.pages]
+
+
+def _stamp(page, site_url: str) -> str:
+    """What every printed page must say: the build's date and commit (from the register's
+    provenance line, which names the commit the site was built from)."""
+    page.goto(site_url + "register/")
+    commit = page.locator(".capa-provenance code").first.text_content()
+    assert commit and re.fullmatch(r"[0-9a-f]{10}", commit)
+    return f"Register as of {TODAY} · commit {commit}"
+
+
+def test_register_prints_every_column_on_a4(page, site_url: str) -> None:
+    """The register's table is a sideways-scrolling box on screen; printed, every column
+    is on the page (before, Due, Age, Clauses and Last changed were cut off)."""
+    stamp = _stamp(page, site_url)
+    headers = page.eval_on_selector_all("table.capa-table thead th",
+                                        "ths => ths.map(th => th.textContent.trim())")
+    assert len(headers) == 10
+    pages = _pdf_pages(page.pdf(prefer_css_page_size=True))
+    for header in headers:
+        assert header in pages[0], header
+    assert "2026-11-28" in pages[0]  # a Last changed value, the rightmost column
+    assert all(stamp in text for text in pages)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.pdf(path=str(ARTIFACTS / "register.pdf"), prefer_css_page_size=True)
+
+
+def test_finding_page_prints_its_as_of_date_and_commit_on_each_page(page,
+                                                                     site_url: str) -> None:
+    stamp = _stamp(page, site_url)
+    page.goto(site_url + "findings/CAPA-2026-004/")
+    pages = _pdf_pages(page.pdf(prefer_css_page_size=True))
+    assert len(pages) >= 2  # so "each page" means something
+    for number, text in enumerate(pages, start=1):
+        assert stamp in text, (number, text[:200])
+        assert f"page {number} of {len(pages)}" in text
+    assert "CAPA-2026-004" in pages[0]
+
+
+# Whether an element is drawn whole: inside the viewport and inside every ancestor that
+# clips its overflow (a scroll box shows only its client area).
+CLIPPED = """el => {
+  const r = el.getBoundingClientRect();
+  const width = document.documentElement.clientWidth;
+  if (r.width === 0 || r.left < 0 || r.right > width + 0.5) { return "viewport"; }
+  for (let a = el.parentElement; a; a = a.parentElement) {
+    const style = getComputedStyle(a);
+    if (style.overflowX === "visible" && style.overflowY === "visible") { continue; }
+    const box = a.getBoundingClientRect();
+    const left = box.left + a.clientLeft, right = left + a.clientWidth;
+    if (r.left < left - 0.5 || r.right > right + 0.5) { return a.tagName + "." + a.className; }
+  }
+  return "";
+}"""
+
+
+def test_at_390_px_no_action_state_is_clipped(page, site_url: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in ("findings/CAPA-2026-010/", "findings/CAPA-2026-004/"):
+        page.goto(site_url + url)
+        states = page.locator("td.capa-action-state")
+        assert states.count() >= 1
+        for index in range(states.count()):
+            state = states.nth(index)
+            assert state.inner_text().strip()
+            assert state.evaluate(CLIPPED) == "", (url, index, state.inner_text())
+        due = page.locator("table.capa-actions td[data-label=Due]").first
+        assert due.evaluate(CLIPPED) == ""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "finding-390.png"), full_page=True)
+
+
+def test_at_390_px_the_register_scrolls_with_the_id_fixed(page, site_url: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(site_url + "register/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page itself
+    table = page.locator("table.capa-table")
+    assert table.evaluate("t => t.scrollWidth > t.clientWidth")  # the table scrolls
+    table.evaluate("t => { t.scrollLeft = t.scrollWidth; }")
+    first_id = page.locator("table.capa-table tbody tr td:first-child").first
+    assert first_id.evaluate(CLIPPED) == ""  # still in view: fixed at the left edge
+    assert abs(first_id.bounding_box()["x"] - table.bounding_box()["x"]) <= 1
+    last = page.locator("table.capa-table thead th:last-child")
+    assert last.evaluate(CLIPPED) == ""  # the rightmost column is reachable
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "register-390.png"))
