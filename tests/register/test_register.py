@@ -289,3 +289,23 @@ def test_sample_register_covers_the_contract() -> None:
     editor = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     for path, d in data.items():
         assert [e.message for e in editor.iter_errors(d)] == [], path.name
+
+
+def test_sample_register_shows_a_questioned_verdict_and_a_late_action() -> None:
+    """The demo shows issue 15's figures: CAPA-2026-017 recurs CAPA-2025-019 (closed
+    effective, same clauses and root-cause category, named in related), a corrective
+    action completed after its due date, and majors closed beyond the 90-day target."""
+    from capa_docs.contract.settings import load_settings
+    from capa_docs.contract.validate import validate
+
+    settings = load_settings(ROOT / "mkdocs.yml", ROOT, ROOT)
+    validation = validate(settings, ROOT, TODAY, history={})
+    register = Register.from_validation(validation, settings, TODAY)
+    assert "CAPA-2026-017" in register.computed["CAPA-2025-019"].recurred_as
+    assert "CAPA-2025-019" in rollup(register).effectiveness_questioned
+    late = [(f.id, a["due"], a["completed"]) for f in register
+            for a in f.data.get("corrective_actions") or []
+            if a.get("completed") and str(a["completed"]) > str(a["due"])]
+    assert late, "no corrective action completed late in the sample"
+    assert any(register.by_id[i].data["severity"] == "major"
+               for i in rollup(register).closed_beyond_target)
