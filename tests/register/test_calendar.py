@@ -164,6 +164,7 @@ AWKWARD = [
     "張偉负责供应商评估流程的所有者" * 8,
     "x" * 74, "x" * 75, "y" * 149, "é" * 37, "é" * 38,
     '"Quoted", <angled> & 100% ' * 4,
+    "\ufeffA byte-order mark first, which the library's decoding drops.",
 ]
 
 
@@ -184,6 +185,30 @@ def test_fast_writer_writes_what_the_library_writes(text: str, alarm_days: int) 
         contact = Person(email, None) if email else None
         assert writer.write(item, url, contact) == _library_event(
             item, stamp, "isms.example.com", alarm_days, url, email)
+
+
+def test_lines_shared_between_events_are_each_events_own() -> None:
+    """One writer, many events: the lines it writes once and reuses (a date's DTSTART, an
+    owner's ATTENDEE, a description, a finding's URL) are right for every event that
+    shares them, across owners, dates and folding, non-ASCII and not."""
+    from capa_docs.contract.settings import Person
+    from capa_docs.register.ics import _EventWriter
+    from capa_docs.register.reminders import CalendarEvent
+
+    stamp = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+    writer = _EventWriter(stamp, "isms.example.com", 7)
+    texts = ["Rotate the keys.", "Zoë's café, naïve; façade\n " * 5, AWKWARD[4]]
+    owners = {"Zoë O'Brien": "zoe@example.com", "Jane Smith": "jane@example.com"}
+    for number in range(12):
+        fid = f"CAPA-2026-{number % 4:03d}"
+        owner = list(owners)[number % 2]
+        text = texts[number % 3]
+        item = CalendarEvent(f"{fid}/action-{number}", dt.date(2026, 12, 1 + number % 2),
+                             "action", fid, text[:60], owner,
+                             f"{fid} action {number} due: {text[:60]}", text)
+        url = f"https://isms.example.com/register/findings/{fid}/"
+        expected = _library_event(item, stamp, "isms.example.com", 7, url, owners[owner])
+        assert writer.write(item, url, Person(owners[owner], None)) == expected
 
 
 def test_ascii_folding_is_the_librarys() -> None:
