@@ -370,19 +370,26 @@ def _dates_by_position(decisions: list[Decision], table: Table) -> None:
 
 
 def header_score(maps: dict[str, str]):
-    """How many distinct fields a row's cells name: the header row names the most."""
+    """How many distinct fields a row's cells name: the header row names the most. A
+    heading read whole counts 1, a word inside a longer one a half, and a cell that is a
+    date or a value (a severity, a status) nothing, so a data row never outscores the
+    header whose words it repeats."""
 
-    def score(cells: list[str]) -> int:
-        found = set()
+    def score(cells: list[str]) -> float:
+        found: dict[str, float] = {}
         for cell in cells:
-            if not cell.strip():
+            if not cell.strip() or len(cell) > 80:
                 continue
             if words(cell) in maps:
-                found.add(maps[words(cell)])
+                found[maps[words(cell)]] = 1.0
                 continue
             readings = heading_readings(cell)
-            if readings and readings[0][1] >= 0.6 and len(cell) <= 80:
-                found.add(readings[0][0])
-        return len(found)
+            if not readings or readings[0][1] < 0.6:
+                continue
+            if readings[0][1] >= 0.95:
+                found[readings[0][0]] = 1.0
+            elif values.kind_of(cell) not in ("date", "severity", "status", "id", "yes-no"):
+                found[readings[0][0]] = max(found.get(readings[0][0], 0.0), 0.5)
+        return sum(found.values())
 
     return score

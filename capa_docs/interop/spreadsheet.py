@@ -215,7 +215,7 @@ def cell_text(value: Cell) -> str:
     return str(value).strip()
 
 
-def split_table(sheet: Sheet, score: Callable[[list[str]], int], source: str) -> Table:
+def split_table(sheet: Sheet, score: Callable[[list[str]], float], source: str) -> Table:
     """Find the header row among the first rows (the best-scoring one) and cut the table.
 
     ``score`` says how many cells of a row look like known headings. On a tie the lower

@@ -376,3 +376,14 @@ def test_two_columns_never_claim_one_field_silently(tmp_path: Path) -> None:
     assert "'Severity' -> severity (heading 'Severity'" in out, out
     assert "unmapped columns" in out
     assert "'Grade (old scale)' (its reading was taken by 'Severity'): e.g. 'Cat 2'" in out
+
+
+def test_a_data_row_repeating_heading_words_is_not_the_header(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    source = _csv(tmp_path / "c.csv", "Supplier audit log 2026,,,,,\n"
+                  "Finding,Severity,Status,Raised,Owner,Clause\n"
+                  "Owner not named for audit,Minor,Closed,2026-03-14,Audit owner,A.5.2\n"
+                  "Status report late,Observation,Open,2026-03-15,Raised by team,A.5.3\n")
+    out = run_capa("import", str(source), "--dry-run", "--today", TODAY, cwd=repo).stdout
+    assert out.startswith("mapping of c.csv (header on row 2, 2 filled rows)"), out
+    assert "would write register/2026/CAPA-2026-001.md (row 3)" in out
