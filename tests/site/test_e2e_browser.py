@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import threading
+import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -649,3 +651,17 @@ def test_at_390_px_the_register_scrolls_with_the_id_fixed(page, site_url: str) -
     assert last.evaluate(CLIPPED) == ""  # the rightmost column is reachable
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "register-390.png"))
+
+
+def test_recorded_late_flag_filters_the_register(page, site_url: str) -> None:
+    """The register's "recorded late" count opens the register showing exactly the
+    findings register.json marks recorded late (committed long after they were raised)."""
+    with urllib.request.urlopen(site_url + "register.json") as response:
+        data = json.loads(response.read())
+    late = sorted(f["fields"]["id"] for f in data["findings"] if f["computed"]["recorded_late"])
+    assert late, "the scripted register has findings committed long after they were raised"
+    page.goto(site_url + "register/")
+    page.click("table.capa-summary a[href$='flag=recorded-late']")
+    page.wait_for_url("**/register/?flag=recorded-late")
+    assert sorted(_visible_ids(page)) == late
+    assert page.locator("select[name=flag]").input_value() == "recorded-late"
