@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from .catalogue import Standards
 from .evidence import OK, OUTSIDE, EvidenceResolver, Resolved, lfs_pointer_oid, sha256_of
 from .followup import effectiveness_due, nearest_name
 from .model import ERROR, WARNING, Finding, KeyPath, as_date, stale_since
@@ -37,6 +38,7 @@ class RuleSettings(Protocol):
     shallow_causes: tuple[str, ...]
     effectiveness_days: dict[str, int]
     owners: dict[str, Any]
+    standards: Standards
 
     def level(self, rule: str, default: str) -> str: ...
 
@@ -139,6 +141,13 @@ def _evidence(f: Finding) -> list[tuple[int, dict[str, Any]]]:
 
 def _bad_characters(text: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text)
+
+
+@rule("clause-unknown", ERROR, "A clause is in none of the register's standards (an "
+      "ISO/IEC 27001:2013 control is told its 2022 number), or is listed twice.")
+def clause_unknown(f: Finding, ctx: Context) -> RuleOutput:
+    for index, message in ctx.settings.standards.problems(f.data.get("clauses") or []):
+        yield ("clauses", index), f"`clauses[{index}]`: {message}"
 
 
 @rule("id-filename", ERROR, "The ID differs from the file stem, or breaks the ID pattern.")

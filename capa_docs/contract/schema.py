@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
 
+from .catalogue import Standards
 from .model import KeyPath
 
 if TYPE_CHECKING:
@@ -66,6 +67,40 @@ def shape_schema() -> dict[str, Any]:
     else:
         schema.pop("allOf", None)
     return schema
+
+
+CLAUSE_RULE = "clause-unknown"
+
+
+def clause_block(standards: Standards) -> dict[str, Any]:
+    """The ``x-rule`` block restating rule `clause-unknown` for editors: every clause of
+    the configured catalogues, as a finding may write it."""
+    names = ", ".join(c.name for c in standards)
+    return {
+        "x-rule": CLAUSE_RULE,
+        "description": f"Each of `clauses` is a clause or control of the register's "
+                       f"standards ({names}), the first written bare, any qualified by "
+                       "its ID (rule `clause-unknown`).",
+        "properties": {"clauses": {"items": {"enum": standards.accepted()}}},
+    }
+
+
+def schema_for(standards: Standards) -> dict[str, Any]:
+    """The published schema with its clause block for these standards: what `capa schema`
+    prints for a register, so an editor knows the register's catalogues."""
+    schema = dict(finding_schema())
+    blocks = [b for b in schema.get("allOf", [])
+              if not (isinstance(b, dict) and b.get("x-rule") == CLAUSE_RULE)]
+    schema["allOf"] = [*blocks, clause_block(standards)]
+    return schema
+
+
+def schema_text_for(standards: Standards) -> str:
+    """``schema_for`` as text; for the default standards, the shipped file itself."""
+    schema = schema_for(standards)
+    if schema == finding_schema():
+        return schema_text()
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
 def rule_blocks() -> dict[str, list[dict[str, Any]]]:

@@ -19,6 +19,15 @@ from typing import Any
 import mergedeep
 import yaml
 
+from .catalogue import (
+    SHIPPED,
+    Catalogue,
+    CatalogueError,
+    Standards,
+    default_standards,
+    find_shipped,
+    load_catalogue_file,
+)
 from .model import ERROR, LEVELS, OFF, WARNING
 from .rules import DIFF_RULES, RULES
 
@@ -140,6 +149,10 @@ class Settings:
     """Folder of evidence files; Markdown here is evidence, never a finding."""
     id_pattern: str = DEFAULT_ID_PATTERN
     """Regular expression every finding ID must match in whole."""
+    standards: Standards = field(default_factory=lambda: Standards(default_standards()))
+    """The clause catalogues `clauses` are checked against, first one first: shipped
+    standards by ID ("27001", "9001") or a register's own catalogue file. A clause of the
+    first is written bare (`8.1`), any other's qualified by its ID (`9001:8.4.1`)."""
     id_prefix: str = "CAPA"
     """Prefix `capa new` uses for new IDs: PREFIX-YEAR-NNN."""
     id_format: str = DEFAULT_ID_FORMAT
@@ -257,6 +270,8 @@ def _settings(block: dict[str, Any], base_dir: Path, config_file: Path | None,
         except (re.error, RecursionError, OverflowError, ValueError) as exc:
             raise ConfigError(f"{where}.id_pattern: not a regular expression: {exc}") from None
         values["id_pattern"] = pattern
+    if "standards" in block:
+        values["standards"] = _standards(block["standards"], base_dir, f"{where}.standards")
     if "sla_days" in block:
         values["sla_days"] = {**Settings().sla_days,
                               **_per_severity(block["sla_days"], f"{where}.sla_days",
@@ -374,6 +389,43 @@ def _person(contact: Any, where: str) -> Person:
         raise ConfigError(f"{where}.handle: a handle is @ and a user name, e.g. '@jsmith' "
                           f"(quoted: YAML reads a bare @ as an error); got {_shown(handle)}")
     return Person(email, handle)
+
+
+def _standards(value: Any, base_dir: Path, where: str) -> Standards:
+    """The catalogues named, in order: a shipped standard by ID or name, or a catalogue
+    file (.yaml, .yml, .json) relative to the configuration file."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{where}: a list of standards, e.g. [\"27001\", \"9001\"], or "
+                          "catalogue files such as catalogues/policies.yaml")
+    catalogues: list[Catalogue] = []
+    for index, entry in enumerate(value):
+        if not isinstance(entry, str | int) or isinstance(entry, bool) or not str(entry).strip():
+            raise ConfigError(f"{where}[{index}]: a standard's ID or a catalogue file; "
+                              f"got {_shown(entry)}")
+        catalogues.append(_catalogue(str(entry).strip(), base_dir, f"{where}[{index}]"))
+    ids: dict[str, str] = {}
+    for catalogue in catalogues:
+        if catalogue.id in ids:
+            raise ConfigError(f"{where}: two catalogues share the ID {catalogue.id} "
+                              f"({ids[catalogue.id]} and {catalogue.source}); each needs its "
+                              "own, since findings qualify clauses with it")
+        ids[catalogue.id] = catalogue.source
+    return Standards(catalogues)
+
+
+def _catalogue(entry: str, base_dir: Path, where: str) -> Catalogue:
+    if entry.lower().endswith((".yaml", ".yml", ".json")):
+        try:
+            return load_catalogue_file(base_dir / entry, entry)
+        except CatalogueError as error:
+            raise ConfigError(f"{where}: {error}") from None
+    found = find_shipped(entry)
+    if found is None:
+        raise ConfigError(f"{where}: no standard {entry!r}; capa-docs ships "
+                          f"{', '.join(SHIPPED)}, or name a catalogue file (.yaml or .json)")
+    return found
 
 
 # Azure's role names: letters, digits, '-' and '_'. `anonymous` is every visitor.

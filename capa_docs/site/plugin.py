@@ -70,6 +70,10 @@ class CapaConfig(base.Config):
     id_pattern = c.Optional(c.Type(str))
     """Regular expression every finding ID must match in whole.
     Default: `^[A-Z][A-Z0-9]*-[0-9]{4}-[0-9]{3,}$`."""
+    standards = c.Optional(c.Type((list, str)))
+    """The clause catalogues `clauses` are checked against, first one first: shipped
+    standards by ID ("27001", "9001", "14001", "45001", "13485", "42001", "22301") or
+    catalogue files. Default: `["27001"]` (ISO/IEC 27001:2022)."""
     id_prefix = c.Optional(c.Type(str))
     """Prefix `capa new` uses for new IDs (PREFIX-YEAR-NNN). Default: `CAPA`."""
     id_format = c.Optional(c.Type(str))

@@ -218,6 +218,25 @@ CASES = [
          expect="schema", message="noncharacters"),
     Case("schema-noncharacter-in-text", closed(extent="Checked all vendors.\ufdef"),
          expect="schema", message="`extent`"),
+    Case("clause-unknown-nearest", closed(clauses=["A.5.38"]), expect="clause-unknown",
+         message="A.5.38 is not a clause or control of ISO/IEC 27001:2022; nearest: A.5.37 "
+                 "(Documented operating procedures)"),
+    Case("clause-unknown-2013-control", closed(clauses=["8.1", "A.12.3.1"]),
+         expect="clause-unknown",
+         message="`clauses[1]`: A.12.3.1 (Information backup) is a control of ISO/IEC "
+                 "27001:2013; in ISO/IEC 27001:2022 it became A.8.13 (Information backup): "
+                 "write A.8.13, or run `capa migrate-clauses`"),
+    Case("clause-unknown-2013-one-to-many", closed(clauses=["A.18.2.3"]),
+         expect="clause-unknown", message="it became A.5.36 (Compliance with policies, "
+         "rules and standards for information security) and A.8.8 (Management of technical "
+         "vulnerabilities): list the one(s) the finding concerns"),
+    Case("clause-unknown-standard-not-configured", closed(clauses=["9001:8.4.1"]),
+         expect="clause-unknown", message="9001:8.4.1 names ISO 9001:2015, which is not "
+         "among this register's standards"),
+    Case("clause-qualified-first-standard-ok", closed(clauses=["27001:A.5.19", "9.2.2"]),
+         absent="clause-unknown"),
+    Case("clause-with-space-is-schema", closed(clauses=["A.5.19 suppliers"]),
+         expect="schema", message="`clauses[0]` is not acceptable"),
     Case("id-filename-mismatch", lambda i: closed()(i) | {"id": "CAPA-2026-999"},
          expect="id-filename"),
     Case("id-filename-pattern", lambda i: closed()(i) | {"id": "capa-2026-1"},
@@ -470,7 +489,7 @@ def test_rule_case(index: int, validated: dict[str, list[dict[str, Any]]]) -> No
 
 # The rules the published schema restates as if/then blocks for editors, and `schema`.
 EDITOR_RULES = {"schema", "closure-evidence", "effectiveness", "actions-open", "owner-due",
-                "root-cause"}
+                "root-cause", "clause-unknown"}
 
 
 @pytest.mark.parametrize("index", [i for i, c in enumerate(CASES) if c.build is not None],

@@ -1,0 +1,202 @@
+"""Clause catalogues: the shipped files against their schema and the standards' published
+structure, the `standards` setting, a register's own catalogue, and `capa schema`."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from capa_docs.contract.catalogue import SHIPPED, Standards, shipped
+from capa_docs.contract.settings import ConfigError, settings_from_mapping
+
+from ..helpers import (
+    TODAY,
+    finding,
+    init_repo,
+    problems_json,
+    run_capa,
+    write_evidence,
+    write_finding,
+)
+
+CATALOGUES = resources.files("capa_docs.contract").joinpath("catalogues")
+
+
+def _schema() -> dict:
+    text = resources.files("capa_docs.contract").joinpath("schemas/catalogue.schema.json")
+    return json.loads(text.read_text(encoding="utf-8"))
+
+
+def test_the_catalogue_schema_is_a_valid_draft_2020_12_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(_schema())
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED.values()))
+def test_each_shipped_catalogue_validates_against_the_schema(name: str) -> None:
+    data = yaml.safe_load(CATALOGUES.joinpath(name).read_text(encoding="utf-8"))
+    errors = [e.message for e in jsonschema.Draft202012Validator(_schema()).iter_errors(data)]
+    assert errors == []
+    assert SHIPPED[data["id"]] == name
+
+
+def test_every_catalogue_file_in_the_package_is_shipped() -> None:
+    files = {p.name for p in CATALOGUES.iterdir() if p.name.endswith(".yaml")}
+    assert files == set(SHIPPED.values())
+
+
+# The published structure: the main clauses, how many second-level clauses each standard
+# has (4.1 ... 10.3), and its Annex A controls.
+STRUCTURE = {
+    "27001": (("4", "5", "6", "7", "8", "9", "10"), 23, 93),
+    "9001": (("4", "5", "6", "7", "8", "9", "10"), 28, 0),
+    "14001": (("4", "5", "6", "7", "8", "9", "10"), 22, 0),
+    "45001": (("4", "5", "6", "7", "8", "9", "10"), 23, 0),
+    "13485": (("4", "5", "6", "7", "8"), 23, 0),
+    "42001": (("4", "5", "6", "7", "8", "9", "10"), 24, 38),
+    "22301": (("4", "5", "6", "7", "8", "9", "10"), 26, 0),
+}
+
+
+@pytest.mark.parametrize("catalogue_id", sorted(STRUCTURE))
+def test_each_catalogue_has_the_standards_published_clause_counts(catalogue_id: str) -> None:
+    catalogue = shipped(catalogue_id)
+    main, second, controls = STRUCTURE[catalogue_id]
+    numbers = list(catalogue.clauses)
+    assert tuple(n for n in numbers if "." not in n) == main
+    assert sum(1 for n in numbers if n.count(".") == 1) == second
+    assert len(catalogue.controls) == controls
+    for number in numbers:  # every subclause sits under a listed parent, in order
+        parent = number.rpartition(".")[0]
+        assert not parent or numbers.index(parent) < numbers.index(number), number
+
+
+def test_27001_annex_a_has_the_four_themes_of_2022() -> None:
+    themes = Counter(n.split(".")[1] for n in shipped("27001").controls)
+    assert themes == {"5": 37, "6": 8, "7": 14, "8": 34}
+
+
+def test_42001_annex_a_has_its_38_controls_by_objective() -> None:
+    groups = Counter(n.split(".")[1] for n in shipped("42001").controls)
+    assert groups == {"2": 3, "3": 2, "4": 5, "5": 4, "6": 9, "7": 5, "8": 4, "9": 3, "10": 3}
+
+
+def test_the_2013_correspondence_covers_all_114_controls() -> None:
+    catalogue = shipped("27001")
+    assert catalogue.previous_edition == "2013"
+    old = catalogue.previous
+    assert len(old) == 114
+    sections = Counter(n.split(".")[1] for n in old)
+    assert sections == {"5": 2, "6": 7, "7": 6, "8": 10, "9": 14, "10": 2, "11": 15,
+                        "12": 14, "13": 7, "14": 13, "15": 5, "16": 7, "17": 4, "18": 8}
+    assert all(n in catalogue.controls for entry in old.values() for n in entry.now)
+    assert [n for n, e in old.items() if len(e.now) > 1] == ["A.18.2.3"]
+    # Every 2022 control that took over a 2013 one; the eleven new ones took over none.
+    new = set(catalogue.controls) - {n for e in old.values() for n in e.now}
+    assert new == {"A.5.7", "A.5.23", "A.5.30", "A.7.4", "A.8.9", "A.8.10", "A.8.11",
+                   "A.8.12", "A.8.16", "A.8.23", "A.8.28"}
+
+
+@pytest.mark.parametrize("written,expected", [
+    (["27001"], ["27001"]),
+    ("ISO 9001:2015", ["9001"]),
+    (["ISO/IEC 27001:2022", "iso 9001", "14001:2015", 45001], ["27001", "9001", "14001",
+                                                                "45001"]),
+])
+def test_standards_setting_names_shipped_catalogues(written: object, expected: list[str],
+                                                    tmp_path: Path) -> None:
+    settings = settings_from_mapping({"standards": written}, tmp_path)
+    assert [c.id for c in settings.standards] == expected
+
+
+@pytest.mark.parametrize("written,message", [
+    (["9002"], "no standard '9002'; capa-docs ships 27001, 9001"),
+    ([], "a list of standards"),
+    (["27001", "ISO/IEC 27001"], "two catalogues share the ID 27001"),
+    (["policies.yaml"], "policies.yaml: cannot be read"),
+    ([True], "a standard's ID or a catalogue file"),
+])
+def test_standards_setting_mistakes_are_config_errors(written: object, message: str,
+                                                      tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings_from_mapping({"standards": written}, tmp_path)
+    assert message in str(caught.value)
+    assert "standards" in str(caught.value)
+
+
+POLICIES = """\
+# Our own policy set, as a clause catalogue.
+id: POL
+standard: ACME policies
+edition: "2026"
+clauses:
+  POL-01: Information handling
+  POL-01.2: Encryption at rest
+  POL-02: Supplier onboarding
+"""
+
+
+def test_a_register_adds_its_own_catalogue_file(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo")
+    (root / "catalogues").mkdir()
+    (root / "catalogues" / "policies.yaml").write_text(POLICIES)
+    (root / "mkdocs.yml").write_text(
+        "site_name: x\nplugins:\n  - capa:\n"
+        "      standards: [\"27001\", catalogues/policies.yaml]\n")
+    write_evidence(root / "register", "CAPA-2026-004")
+    write_finding(root / "register", finding(clauses=["A.5.19", "POL:POL-01.2"]))
+    write_finding(root / "register", finding(id="CAPA-2026-005",
+                                             clauses=["POL:POL-03", "POL-01"]))
+    result = run_capa("validate", "--today", TODAY, "--format", "json", cwd=root)
+    problems = [(p["path"], p["rule"], p["message"]) for p in problems_json(result)
+                if p["level"] == "error"]
+    assert problems == [
+        ("register/2026/CAPA-2026-005.md", "clause-unknown",
+         "`clauses[0]`: POL:POL-03 is not a clause or control of ACME policies:2026; nearest: "
+         "POL-02 (Supplier onboarding), POL-01 (Information handling), POL-01.2 (Encryption "
+         "at rest)"),
+        ("register/2026/CAPA-2026-005.md", "clause-unknown",
+         "`clauses[1]`: POL-01 is not a clause or control of ISO/IEC 27001:2022; POL-01 "
+         "(Information handling) is a clause of ACME policies:2026: write POL:POL-01; "
+         "nearest: 4 (Context of the organization), 5 (Leadership), 6 (Planning)"),
+    ], result.stdout
+
+
+def test_a_catalogue_file_that_breaks_the_schema_is_refused_with_its_place(
+        tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo")
+    (root / "policies.json").write_text(json.dumps(
+        {"id": "POL", "standard": "ACME", "clauses": {"POL 01": "Spaces are not allowed"}}))
+    (root / "mkdocs.yml").write_text(
+        "site_name: x\nplugins:\n  - capa:\n      standards: [policies.json]\n")
+    (root / "register").mkdir()
+    result = run_capa("validate", cwd=root)
+    assert result.returncode == 2
+    assert "standards[0]: policies.json: not a clause catalogue: clauses" in result.stderr
+    assert "'POL 01'" in result.stderr
+
+
+def test_capa_schema_reflects_the_configured_catalogues(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo")
+    (root / "mkdocs.yml").write_text(
+        "site_name: x\nplugins:\n  - capa:\n      standards: [\"9001\", \"27001\"]\n")
+    schema = json.loads(run_capa("schema", cwd=root).stdout)
+    block = next(b for b in schema["allOf"] if b.get("x-rule") == "clause-unknown")
+    accepted = block["properties"]["clauses"]["items"]["enum"]
+    assert "8.4.1" in accepted and "9001:8.4.1" in accepted and "27001:A.5.19" in accepted
+    assert "A.5.19" not in accepted  # 27001 is the second standard: qualified only
+    editor = jsonschema.Draft202012Validator(schema)
+    assert not list(editor.iter_errors(finding(clauses=["8.4.1", "27001:A.5.19"])))
+    assert list(editor.iter_errors(finding(clauses=["A.5.19"])))
+
+
+def test_the_shipped_schema_holds_the_default_catalogue() -> None:
+    from capa_docs.contract.schema import finding_schema, schema_for
+
+    default = Standards([shipped("27001")])
+    assert schema_for(default) == finding_schema()
