@@ -18,11 +18,25 @@ import sys
 from collections.abc import Sequence
 
 from ..contract.settings import ConfigError
-from . import diff, export, import_, init, new, offline, pin, remind, render, schema, validate
+from . import (
+    diff,
+    export,
+    import_,
+    init,
+    migrate_clauses,
+    new,
+    offline,
+    pin,
+    remind,
+    render,
+    schema,
+    validate,
+)
 from .common import EXIT_CRASH, EXIT_USAGE, Parser, version_text
 
 # In the order `capa --help` lists them.
-COMMANDS = (init, validate, new, schema, render, offline, diff, import_, export, pin, remind)
+COMMANDS = (init, validate, new, schema, render, offline, diff, import_, export, pin, remind,
+            migrate_clauses)
 
 
 def build_parser() -> Parser:
