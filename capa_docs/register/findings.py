@@ -131,11 +131,25 @@ class Register:
                     references[other].append(finding.id)
         for finding_id, sources in references.items():
             self.computed[finding_id].referenced_by = sorted(set(sources))
-        found = recurrences(self.findings, settings.recurrence_months, today)
+        found = recurrences(self.findings, settings.recurrence_months, today,
+                            settings.standards)
         for finding_id, later in found.recurred_as.items():
             self.computed[finding_id].recurred_as = later
         for finding_id, earlier in found.recurs.items():
             self.computed[finding_id].recurs = earlier
+
+    def narrowed(self, catalogue_id: str) -> Register:
+        """The findings citing a clause of one standard, with the figures computed for
+        the whole register: the management review of one management system."""
+        standards = self.settings.standards
+        narrow = Register.__new__(Register)
+        narrow.settings, narrow.today, narrow.history = self.settings, self.today, self.history
+        narrow.findings = [f for f in self.findings if any(
+            found is not None and found.catalogue.id == catalogue_id
+            for found in map(standards.resolve, f.data.get("clauses") or []))]
+        narrow.by_id = {f.id: f for f in narrow.findings}
+        narrow.computed = {f.id: self.computed[f.id] for f in narrow.findings}
+        return narrow
 
     @classmethod
     def from_validation(cls, validation: Validation, settings: Settings, today: dt.date,

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..contract.catalogue import Standards
 from ..contract.model import Finding, as_date
 
 
@@ -32,13 +33,22 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, last))
 
 
-def clause_category_keys(finding: Finding) -> list[tuple[str, str]]:
+def clause_keys(finding: Finding, standards: Standards | None = None) -> list[str]:
+    """A finding's clauses, one spelling per clause of each standard when ``standards``
+    are given (``8.1`` and ``27001:8.1`` are one clause, ``9001:8.1`` another)."""
+    clauses = (c for c in finding.data.get("clauses") or [] if isinstance(c, str))
+    if standards is None:
+        return list(dict.fromkeys(clauses))
+    return list(dict.fromkeys(standards.key(c) for c in clauses))
+
+
+def clause_category_keys(finding: Finding,
+                         standards: Standards | None = None) -> list[tuple[str, str]]:
     """Each (clause, root-cause category) pair a finding has: what recurrence compares."""
     category = finding.get("root_cause", "category")
     if not isinstance(category, str):
         return []
-    clauses = dict.fromkeys(c for c in finding.data.get("clauses") or [] if isinstance(c, str))
-    return [(clause, category) for clause in clauses]
+    return [(clause, category) for clause in clause_keys(finding, standards)]
 
 
 def closed_effective(finding: Finding) -> dt.date | None:
@@ -60,7 +70,8 @@ class Recurrences:
     """Later finding -> the earlier effective closures it questions."""
 
 
-def recurrences(findings: Iterable[Finding], months: int, today: dt.date) -> Recurrences:
+def recurrences(findings: Iterable[Finding], months: int, today: dt.date,
+                standards: Standards | None = None) -> Recurrences:
     """Every (earlier, later) recurrence among ``findings`` raised on or before ``today``."""
     findings = list(findings)
     by_id = {f.id: f for f in findings}
@@ -68,7 +79,7 @@ def recurrences(findings: Iterable[Finding], months: int, today: dt.date) -> Rec
     for finding in findings:
         closed = closed_effective(finding)
         if closed is not None:
-            for key in clause_category_keys(finding):
+            for key in clause_category_keys(finding, standards):
                 closures[key].append((closed, finding.id))
     for entries in closures.values():
         entries.sort()
@@ -78,7 +89,7 @@ def recurrences(findings: Iterable[Finding], months: int, today: dt.date) -> Rec
         if raised is None or raised > today or later.data.get("severity") == "conformity":
             continue
         low = months_before(raised, months)
-        for key in clause_category_keys(later):
+        for key in clause_category_keys(later, standards):
             entries = closures.get(key, [])
             start = bisect.bisect_left(entries, (low, ""))
             end = bisect.bisect_right(entries, (raised, "\uffff"))

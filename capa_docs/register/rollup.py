@@ -11,10 +11,12 @@ import bisect
 import datetime as dt
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..contract.catalogue import Standards
 from .findings import NONCONFORMITIES, SEVERITIES, Register, as_date
-from .recurrence import clause_category_keys, closed_effective, months_before
+from .recurrence import clause_category_keys, clause_keys, closed_effective, months_before
 
 CLOSED_WINDOW_DAYS = 90
 NO_OWNER = "(no owner)"
@@ -172,10 +174,11 @@ def _overdue_actions(finding, today: dt.date) -> list[OverdueAction]:
     return out
 
 
-def _shared_keys(finding) -> list[tuple[str, str]]:
-    """What recurrence compares: each clause or control, and the root-cause category."""
-    keys = [("clause", clause) for clause in dict.fromkeys(finding.data.get("clauses") or [])
-            if isinstance(clause, str)]
+def _shared_keys(finding, standards: Standards) -> list[tuple[str, str]]:
+    """What recurrence compares: each clause or control (one spelling per clause of each
+    standard: ``8.1`` and ``27001:8.1`` are one clause, ``9001:8.1`` another), and the
+    root-cause category."""
+    keys = [("clause", key) for key in clause_keys(finding, standards)]
     category = finding.get("root_cause", "category")
     if isinstance(category, str):
         keys.append(("root-cause category", category))
@@ -195,6 +198,7 @@ def recurring(register: Register) -> list[Group]:
     with everything they share.
     """
     start = months_before(register.today, register.settings.recurrence_months)
+    standards = register.settings.standards
     keyed: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     texts: dict[str, str] = {}
     for finding in register:
@@ -203,9 +207,9 @@ def recurring(register: Register) -> list[Group]:
         raised = as_date(finding.data.get("raised"))
         if raised is None or not start <= raised <= register.today:
             continue
-        for clause, category in clause_category_keys(finding):
+        for clause, category in clause_category_keys(finding, standards):
             keyed[("root-cause category", clause, category)].append(finding.id)
-        for clause, requirement in _requirement_keys(finding):
+        for clause, requirement in _requirement_keys(finding, standards):
             written = texts.setdefault(requirement.lower(), requirement)
             keyed[("requirement", clause, written)].append(finding.id)
     merged: dict[tuple[str, ...], list[tuple[str, str, str]]] = defaultdict(list)
@@ -214,12 +218,13 @@ def recurring(register: Register) -> list[Group]:
             merged[tuple(ids)].append(key)
     for component, clauses in _linked(register):
         merged[tuple(component)].extend(("related", clause, "") for clause in clauses)
-    groups = [_group(list(ids), keys) for ids, keys in merged.items()]
-    groups.sort(key=lambda g: (clause_key(g.clauses[0]), g.ids))
+    order = _clause_order(standards)
+    groups = [_group(list(ids), keys, order) for ids, keys in merged.items()]
+    groups.sort(key=lambda g: (order(g.clauses[0]), g.ids))
     return groups
 
 
-def _requirement_keys(finding) -> list[tuple[str, str]]:
+def _requirement_keys(finding, standards: Standards) -> list[tuple[str, str]]:
     """(clause, requirement) pairs: the same requirement (case and spacing aside) is the
     same key; the text kept is the first finding's, as written."""
     requirement = finding.data.get("requirement")
@@ -227,13 +232,14 @@ def _requirement_keys(finding) -> list[tuple[str, str]]:
         return []
     texts = [" ".join(requirement[k].split()) for k in ("standard", "procedure")
              if isinstance(requirement.get(k), str) and requirement[k].strip()]
-    clauses = dict.fromkeys(c for c in finding.data.get("clauses") or [] if isinstance(c, str))
+    clauses = clause_keys(finding, standards)
     return list(dict.fromkeys((clause, text) for clause in clauses for text in texts))
 
 
-def _group(ids: list[str], keys: list[tuple[str, str, str]]) -> Group:
+def _group(ids: list[str], keys: list[tuple[str, str, str]],
+           order: Callable[[str], tuple]) -> Group:
     """One group of findings with what they share: the clauses, then what else."""
-    clauses = sorted({clause for _, clause, _ in keys}, key=clause_key)
+    clauses = sorted({clause for _, clause, _ in keys}, key=order)
     also: list[str] = []
     for kind, _, value in sorted(keys):
         text = {"related": "linked by related", "requirement": f"same requirement ({value})",
@@ -269,12 +275,13 @@ def similar(register: Register) -> dict[str, list[Similar]]:
     grows with findings times keys, not with pairs.
     """
     months = register.settings.recurrence_months
+    standards = register.settings.standards
     dated: dict[tuple[str, str], list[tuple[dt.date, str]]] = defaultdict(list)
     for finding in register:
         raised = as_date(finding.data.get("raised"))
         if raised is None or finding.data["severity"] == "conformity":
             continue
-        for key in _shared_keys(finding):
+        for key in _shared_keys(finding, standards):
             dated[key].append((raised, finding.id))
     for entries in dated.values():
         entries.sort()
@@ -285,7 +292,7 @@ def similar(register: Register) -> dict[str, list[Similar]]:
         if raised is not None and finding.data["severity"] != "conformity":
             low_day = months_before(raised, months)
             high_day = _months_after(raised, months)
-            for kind, key in _shared_keys(finding):
+            for kind, key in _shared_keys(finding, standards):
                 entries = dated[(kind, key)]
                 low = bisect.bisect_left(entries, (low_day, ""))
                 high = bisect.bisect_right(entries, (high_day, "\uffff"))
@@ -315,18 +322,18 @@ def _months_after(day: dt.date, months: int) -> dt.date:
 def _linked(register: Register) -> list[tuple[list[str], list[str]]]:
     """Connected groups of findings joined by ``related`` (either direction) where the two
     linked findings share a clause or control, with the clauses so shared."""
+    standards = register.settings.standards
     neighbours: dict[str, set[str]] = defaultdict(set)
     shared: dict[str, set[str]] = defaultdict(set)
     for finding in register:
         if finding.data["severity"] == "conformity":
             continue  # evidence that a control works, not the problem seen again
-        mine = {c for c in finding.data.get("clauses") or [] if isinstance(c, str)}
+        mine = set(clause_keys(finding, standards))
         for other in finding.data.get("related") or []:
             if (other not in register.by_id or other == finding.id
                     or register.by_id[other].data["severity"] == "conformity"):
                 continue
-            common = mine & {c for c in register.by_id[other].data.get("clauses") or []
-                             if isinstance(c, str)}
+            common = mine & set(clause_keys(register.by_id[other], standards))
             if common:
                 neighbours[finding.id].add(other)
                 neighbours[other].add(finding.id)
@@ -345,9 +352,24 @@ def _linked(register: Register) -> list[tuple[list[str], list[str]]]:
             for other in neighbours[node] - seen:
                 seen.add(other)
                 stack.append(other)
-        clauses = sorted(set().union(*(shared[i] for i in component)), key=clause_key)
+        clauses = sorted(set().union(*(shared[i] for i in component)),
+                         key=_clause_order(standards))
         components.append((sorted(component), clauses))
     return components
+
+
+def _clause_order(standards: Standards) -> Callable[[str], tuple]:
+    """Sort key of clause keys: by standard (the configured order), then in the standard's
+    own order; a clause no catalogue holds last, numerically."""
+    index = {c.id: n for n, c in enumerate(standards)}
+
+    def order(key: str) -> tuple:
+        found = standards.resolve(key)
+        if found is None:
+            return (len(index), (0, 0), clause_key(key))
+        return (index[found.catalogue.id], found.catalogue.order(found.number), ())
+
+    return order
 
 
 def clause_key(clause: str) -> tuple:

@@ -25,12 +25,12 @@ from ..register.findings import Register
 from ..register.rollup import rollup
 from .context import SiteContext
 from .page import Rendered
-from .pages.clauses import clauses_page
+from .pages.clauses import clauses_pages
 from .pages.finding import finding_page
 from .pages.index import index_page
 from .pages.packs import pack_pages
 from .pages.register import register_page
-from .pages.review import review_page
+from .pages.review import review_pages
 from .printing import STAMP_CSS, stamp_css
 from .urls import ASSET_DIR, CSV_URI, INDEX, JSON_URI
 
@@ -48,7 +48,7 @@ def render_site(ctx: SiteContext, *, with_index: bool = True) -> Rendered:
     for finding in ctx.register:
         page = finding_page(ctx, finding)
         out.pages[page.uri] = page
-    for page in (register_page(ctx), review_page(ctx), clauses_page(ctx)):
+    for page in (register_page(ctx), *review_pages(ctx), *clauses_pages(ctx)):
         out.pages[page.uri] = page
     if with_index:
         out.pages[INDEX] = index_page(ctx)

@@ -20,7 +20,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ..register.findings import Register
-from .urls import ASSET_DIR, clause_anchor, finding_uri
+from .urls import ASSET_DIR, clause_anchor, clause_target, finding_uri
 
 NONE_TEXT = Markup('<span class="capa-none">not recorded</span>')
 NA_TEXT = Markup('<span class="capa-none capa-not-applicable">not applicable</span>')
@@ -165,6 +165,12 @@ def signature(verdict: Any, what: str) -> Markup:
                   'sign it</strong>')
 
 
+def clause_href(link: Callable[[str], str], register: Any, ref: str) -> str:
+    """The link to a clause reference's entry on its standard's clauses page."""
+    page, _, anchor = clause_target(register.settings.standards, ref).partition("#")
+    return link(page) + (f"#{anchor}" if anchor else "")
+
+
 PAGE_STYLES = ("capa.css", "print.css", "stamp.css")
 """Every page's stylesheets: the register's, the print layout (A4), and the build's stamp
 (the as-of date and commit printed on each page; site/printing.py)."""
@@ -187,6 +193,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.Undefined,
     )
     env.globals.update(finding_uri=finding_uri, clause_anchor=clause_anchor,
+                       clause_href=clause_href,
                        none_text=NONE_TEXT, na_text=NA_TEXT, badge=badge, marks=marks,
                        id_list=id_list,
                        head=head, natural_key=natural_key, pin=pin,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from ..contract.catalogue import Catalogue, Standards
+
 INDEX, REGISTER, REVIEW, CLAUSES = "index.md", "register.md", "management-review.md", "clauses.md"
 CSV_URI, JSON_URI = "register.csv", "register.json"
 ASSET_DIR = "assets/capa"
@@ -24,6 +26,25 @@ def finding_uri(finding_id: str) -> str:
 
 def clause_anchor(clause: str) -> str:
     return "clause-" + re.sub(r"[^a-z0-9]+", "-", str(clause).lower()).strip("-")
+
+
+def clause_page_uri(standards: Standards, catalogue: Catalogue) -> str:
+    """The page listing a standard's clauses: ``clauses.md`` when the register has one
+    standard (as it always was), else ``clauses/<ID>.md``, with ``clauses.md`` listing
+    the standards."""
+    if not standards.several:
+        return CLAUSES
+    name = re.sub(r"[^a-z0-9._-]+", "-", catalogue.id.lower())
+    return f"clauses/{'standard-' + name if name in ('index', 'readme') else name}.md"
+
+
+def clause_target(standards: Standards, ref: str) -> str:
+    """Page and anchor of a finding's clause reference (the clauses page if unknown)."""
+    found = standards.resolve(ref)
+    if found is None:
+        return CLAUSES
+    return (f"{clause_page_uri(standards, found.catalogue)}"
+            f"#{clause_anchor(found.number)}")
 
 
 def page_url(uri: str, directory_urls: bool) -> str:

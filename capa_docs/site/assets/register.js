@@ -54,6 +54,7 @@
         owner: row.getAttribute("data-owner"),
         actionOwners: (row.getAttribute("data-action-owners") || "").split("\n"),
         flags: " " + (row.getAttribute("data-flags") || "") + " ",
+        standards: " " + (row.getAttribute("data-standards") || "") + " ",
         text: row.textContent.toLowerCase()
       };
     });
@@ -62,11 +63,14 @@
       owner: form.elements.owner, role: form.elements.role, flag: form.elements.flag,
       text: form.elements[TEXT]
     };
+    /* The Standard filter is there only when the register covers several standards. */
+    if (form.elements.standard) { fields.standard = form.elements.standard; }
     var count = form.querySelector(".capa-count");
 
     function apply() {
       var status = fields.status.value, severity = fields.severity.value;
       var owner = fields.owner.value, flag = fields.flag.value, role = fields.role.value;
+      var standard = fields.standard ? fields.standard.value : "";
       var q = fields.text.value.trim().toLowerCase();
       var shown = 0;
       for (var i = 0; i < items.length; i++) {
@@ -75,6 +79,7 @@
           (!severity || it.severity === severity) &&
           (!owner || owns(it, owner === NO_OWNER ? "" : owner, role)) &&
           (!flag || it.flags.indexOf(" " + flag + " ") !== -1) &&
+          (!standard || it.standards.indexOf(" " + standard + " ") !== -1) &&
           (!q || it.text.indexOf(q) !== -1);
         if (it.row.hidden === ok) { it.row.hidden = !ok; }
         if (ok) { shown++; }

@@ -5,16 +5,27 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from ...contract.catalogue import Standards
+from ...contract.model import Finding
 from ...register.findings import SEVERITIES, STATUSES, action_owners
 from ..context import SiteContext
 from ..page import Page
 from ..urls import REGISTER, finding_uri
 
 
+def _standards_of(finding: Finding, standards: Standards) -> str:
+    """The IDs of the standards a finding cites a clause of, for the Standard filter."""
+    found = {r.catalogue.id for r in map(standards.resolve, finding.data.get("clauses") or [])
+             if r is not None}
+    return " ".join(sorted(found))
+
+
 def register_page(ctx: SiteContext) -> Page:
     register = ctx.register
     link = ctx.linker(REGISTER)
-    rows = [(f, f.data, register.of(f), link(finding_uri(f.id))) for f in register]
+    standards = register.settings.standards
+    rows = [(f, f.data, register.of(f), link(finding_uri(f.id)),
+             _standards_of(f, standards) if standards.several else "") for f in register]
     overdue = sum(1 for c in register.computed.values() if c.overdue)
     stale = sum(1 for c in register.computed.values() if c.stale)
     late = sum(1 for c in register.computed.values() if c.recorded_late)
@@ -26,5 +37,6 @@ def register_page(ctx: SiteContext) -> Page:
         overdue=overdue, stale=stale, recorded_late=late, offline=ctx.offline,
         action_owners=action_owners,
         source=Markup(ctx.source.html()) if ctx.source else None,
+        standards=list(standards) if standards.several else [],
     )
     return Page(REGISTER, text, in_nav=True)
