@@ -16,9 +16,11 @@ log ends in the risk's status, so a tool replaying the log agrees with ``status`
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Any
 
+from ..contract.catalogue import Standards
 from ..contract.model import Finding
 from ..contract.settings import Settings
 from ..git.history import RAISED, STATUS_KINDS, FindingHistory, RegisterHistory
@@ -58,7 +60,7 @@ def poam_document(register: Register, settings: Settings,
         risk = _risk(finding, past if past is not None and past.complete else None,
                      register.today)
         risks.append(risk)
-        items.append(_item(finding, risk["uuid"]))
+        items.append(_item(finding, risk["uuid"], settings.standards))
     scope = f"register:{settings.id_prefix}"
     poam: dict[str, Any] = {
         "uuid": stable_uuid(scope, "poam"),
@@ -78,10 +80,10 @@ def poam_document(register: Register, settings: Settings,
     return {"plan-of-action-and-milestones": poam}
 
 
-def _item(finding: Finding, risk_uuid: str) -> dict[str, Any]:
+def _item(finding: Finding, risk_uuid: str, standards: Standards) -> dict[str, Any]:
     props = [_prop("finding-id", finding.id), _prop("severity", finding.data["severity"]),
              _prop("source", finding.data["source"])]
-    props += [_prop("clause", clause) for clause in finding.get("clauses") or []]
+    props += [_clause_prop(clause, standards) for clause in finding.get("clauses") or []]
     return {
         "uuid": stable_uuid(finding.id, "poam-item"),
         "title": _line(finding.data["title"]),
@@ -89,6 +91,19 @@ def _item(finding: Finding, risk_uuid: str) -> dict[str, Any]:
         "props": props,
         "related-risks": [{"risk-uuid": risk_uuid}],
     }
+
+
+def _clause_prop(ref: str, standards: Standards) -> dict[str, str]:
+    """A clause reference as a prop: the number as its value, the standard named by the
+    prop's class (an OSCAL token, ``iso-9001-2015``) and in words in its remarks."""
+    found = standards.resolve(ref)
+    if found is None:
+        return _prop("clause", ref)
+    catalogue, number = found.catalogue, found.number
+    token = re.sub(r"[^a-z0-9]+", "-", catalogue.name.lower()).strip("-")
+    title = catalogue.title_of(number)
+    return {**_prop("clause", number), "class": token if token[:1].isalpha() else f"std-{token}",
+            "remarks": f"{catalogue.name} {number}" + (f" {title}" if title else "")}
 
 
 def _description(finding: Finding) -> str:

@@ -233,10 +233,15 @@ def dates_in(text: str) -> list[str]:
 
 # --- clauses ----------------------------------------------------------------------------
 
-_CLAUSE_TOKEN = re.compile(r"(?<![0-9A-Za-z.])(A\.?\s?[0-9]{1,2}\.[0-9]{1,2}|(?:[4-9]|10)"
+_CLAUSE_TOKEN = re.compile(r"(?<![0-9A-Za-z.])(A\.?\s?[0-9]{1,2}(?:\.[0-9]{1,2}){1,2}|(?:[4-9]|10)"
                            r"(?:\.[0-9]{1,2}){0,3})(?![0-9.]*[0-9])")
-_STANDARD = re.compile(r"(?i)\b(?:iso\s*/?\s*(?:iec)?\s*)?(?:27001|9001|14001|45001|27002)"
-                       r"(?:\s*:\s*20[0-9]{2})?")
+_STANDARD = re.compile(r"(?i)\b(?:iso\s*/?\s*(?:iec)?\s*)?(?:27001|9001|14001|45001|13485|42001|"
+                       r"22301|27002)(?:\s*:\s*20[0-9]{2})?")
+# A standard with a shipped catalogue, named in a cell: "ISO 9001", "ISO/IEC 27001:2022",
+# "14001"; numbers after it are its clauses.
+_NAMED = re.compile(r"(?i)(?:\biso\s*/?\s*(?:iec\s*)?)?(?<![0-9])"
+                    r"(27001|9001|14001|45001|13485|42001|22301)(?:\s*:\s*20[0-9]{2})?(?![0-9])")
+_DEFAULT_FIRST = "27001"
 _CLAUSE_WORD = re.compile(r"(?i)\b(?:cl(?:ause)?|control|annex|sec(?:tion)?|§)\.?\s*$")
 
 
@@ -250,15 +255,30 @@ def _clause(token: str) -> str:
 def parse_clauses(text: str) -> list[str]:
     """Clause and control numbers in a cell such as "ISO 27001:2022 A.5.19 / 8.1".
 
-    The one place clause references are read (``clauses_in_prose`` uses it too), so that
-    clause catalogues of other standards can be plugged in here. Standards' own numbers
-    (27001, :2022) are not clauses.
+    The one place clause references are read (``clauses_in_prose`` uses it too). Each
+    number is read against the standard named before it: "ISO 9001 8.4.1" and "14001 cl.
+    6.1.2" give ``9001:8.4.1`` and ``14001:6.1.2``, as a finding qualifies another
+    standard's clause. Numbers after no name, or after ISO/IEC 27001's (the default first
+    standard), stay bare; a cell naming several standards has them all qualified, and
+    numbers before the only name a cell holds are that standard's ("Clause 7.1.5.1 of ISO
+    9001"). Standards' own numbers (27001, :2022) are not clauses. The import validates
+    what it writes, so a number the register's standards lack is reported with the
+    nearest ones.
     """
+    named = [m[1] for m in _NAMED.finditer(text)]
+    bare = set(named) <= {_DEFAULT_FIRST}
     found: list[str] = []
-    for token in _CLAUSE_TOKEN.findall(_STANDARD.sub(" ", text)):
-        token = _clause(token)
-        if token not in found:
-            found.append(token)
+    position, standard = 0, named[0] if len(set(named)) == 1 else None
+    for match in [*_NAMED.finditer(text), None]:
+        end = match.start() if match else len(text)
+        for token in _CLAUSE_TOKEN.findall(_STANDARD.sub(" ", text[position:end])):
+            token = _clause(token)
+            if standard is not None and not bare:
+                token = f"{standard}:{token}"
+            if token not in found:
+                found.append(token)
+        if match:
+            position, standard = match.end(), match[1]
     return found
 
 

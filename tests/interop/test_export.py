@@ -7,6 +7,8 @@ import io
 import json
 from pathlib import Path
 
+from capa_docs.interop.oscal import PROP_NS
+
 from ..helpers import TODAY, commit_all, finding, init_repo, run_capa, write_evidence, write_finding
 
 OPEN_MAJOR = finding(
@@ -98,6 +100,12 @@ def test_oscal_poam_loads_in_trestle_and_round_trips(tmp_path: Path) -> None:
         finding_id = next(p.value for p in item.props if p.name == "finding-id")
         statuses[finding_id] = risk
     closed, major = statuses["CAPA-2026-004"], statuses["CAPA-2026-007"]
+    item = next(i for i in original["plan-of-action-and-milestones"]["poam-items"]
+                if {"name": "finding-id", "ns": PROP_NS, "value": "CAPA-2026-004"} in i["props"])
+    clauses = [p for p in item["props"] if p["name"] == "clause"]
+    assert clauses[0] == {"name": "clause", "ns": PROP_NS, "value": "A.5.19",
+                          "class": "iso-iec-27001-2022", "remarks": "ISO/IEC 27001:2022 A.5.19 "
+                          "Information security in supplier relationships"}
     assert _text(closed.status) == "closed" and closed.deadline is None
     assert [_text(e.status_change) for e in closed.risk_log.entries if e.status_change] \
         == ["open", "closed"]
