@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from capa_docs.interop.importer import parse_clauses
+from capa_docs.interop.values import parse_clauses
 
 from ..helpers import TODAY, commit_all, init_repo, run_capa
 
