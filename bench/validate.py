@@ -1,6 +1,7 @@
 """How fast `capa validate` is against the floor: parsing the same front matter with libyaml.
 
 Usage: python bench/validate.py [N] [--keep DIR] [--shape simple|realistic] [--runs R]
+                                [--standards 27001,9001,14001]
 
 Generates a register of N findings (default 10,000) in a git repository, then prints
 the wall time of the real `capa validate` command, the time to only read and parse the
@@ -11,6 +12,10 @@ Targets on a 2-core machine: under 3 s for 10,000 findings, at most 1.5x parse-o
 `--shape realistic` writes findings like a mature register's (bench/realistic.py): long
 narratives with a list and a table, 5 to 7 corrective actions, 5 to 7 evidence items per
 closed finding (files that exist, most pinned with sha256), four or five whys.
+
+`--standards` configures those clause catalogues (the `standards` setting); with more
+than one, the simple shape's findings cite a mix of them (a third ISO 9001, a third
+ISO 14001, qualified as `9001:8.4.1`), so every clause is resolved in its catalogue.
 
 The parse-only and validate runs alternate, --runs rounds (default 3), and each figure is
 the median of its runs, so a slow spell of a shared machine hits both.
@@ -41,7 +46,12 @@ SEVERITIES = ["major", "minor", "minor", "observation", "ofi", "conformity"]
 STATUSES = ["open", "in-progress", "closed", "closed"]
 
 
-def finding_text(number: int, rng: random.Random) -> str:
+# The clauses a simple finding cites, by its number, when several standards are configured.
+MIXED_CLAUSES = ('["A.5.18", "9.2.2"]', '["9001:8.4.1", "9001:10.2", "A.5.18"]',
+                 '["14001:6.1.2", "14001:9.1.2"]')
+
+
+def finding_text(number: int, rng: random.Random, mixed: bool = False) -> str:
     finding_id = f"CAPA-{2020 + number // 1000 % 7}-{number:05d}"
     year = finding_id.split("-")[1]
     severity = rng.choice(SEVERITIES)
@@ -56,7 +66,8 @@ def finding_text(number: int, rng: random.Random) -> str:
     if severity in ("major", "minor", "observation"):
         lines += ["requirement:", "  standard: ISO/IEC 27001:2022 A.5.18",
                   "  procedure: PRC-IAM-02 section 4"]
-    lines += ['clauses: ["A.5.18", "9.2.2"]', "owner: Jane Smith"]
+    clauses = MIXED_CLAUSES[number % 3] if mixed else '["A.5.18", "9.2.2"]'
+    lines += [f"clauses: {clauses}", "owner: Jane Smith"]
     if serious or status != "open":
         lines += [
             "root_cause:", "  method: 5-whys", "  whys:",
@@ -90,7 +101,8 @@ def year_of(number: int) -> int:
     return 2020 + number // 1000 % 7
 
 
-def generate(root: Path, count: int, shape: str = "simple") -> None:
+def generate(root: Path, count: int, shape: str = "simple",
+             standards: list[str] | None = None) -> None:
     rng = random.Random(42)
     register = root / "register"
     earlier: list[tuple[str, int]] = []
@@ -106,10 +118,14 @@ def generate(root: Path, count: int, shape: str = "simple") -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(content)
         else:
-            text = finding_text(number, rng)
+            text = finding_text(number, rng, mixed=len(standards or []) > 1)
         folder = register / str(year)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{finding_id}.md").write_text(text)
+    if standards:
+        quoted = ", ".join(f'"{s}"' for s in standards)
+        (root / "mkdocs.yml").write_text(
+            f"site_name: bench\nplugins:\n  - capa:\n      standards: [{quoted}]\n")
     env = {**os.environ, "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "b@example.com",
            "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "b@example.com"}
     for command in (["git", "init", "-q"], ["git", "add", "-A"],
@@ -147,10 +163,13 @@ def main() -> None:
     parser.add_argument("--shape", choices=SHAPES, default="simple",
                         help="short findings (simple) or a mature register's (realistic)")
     parser.add_argument("--runs", type=int, default=3, help="timed rounds of each")
+    parser.add_argument("--standards", default=None,
+                        help="clause catalogues to configure, e.g. 27001,9001,14001")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="capa-bench-"))
     try:
-        generate(root, args.count, args.shape)
+        standards = args.standards.split(",") if args.standards else None
+        generate(root, args.count, args.shape, standards)
         parse_only(root)  # warm the page cache so both timings read from memory
         capa_validate(root)
         parses: list[float] = []
@@ -160,7 +179,8 @@ def main() -> None:
             runs.append(capa_validate(root))
         walls = [t for t, _ in runs]
         wall, parse = statistics.median(walls), statistics.median(parses)
-        print(f"findings:                 {args.count} ({args.shape} shape)")
+        print(f"findings:                 {args.count} ({args.shape} shape"
+              f"{', standards ' + args.standards if args.standards else ''})")
         print(f"capa validate (wall):     {wall:.2f} s median, {min(walls):.2f} s best   "
               f"({runs[0][1]})")
         print(f"parse only (CSafeLoader): {parse:.2f} s median, {min(parses):.2f} s best")
