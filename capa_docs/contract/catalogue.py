@@ -234,12 +234,42 @@ def _folded(text: str) -> str:
     return re.sub(r"[^a-z0-9:]", "", re.sub(r"\b(?:iso|iec)\b", "", text.lower()))
 
 
+MAX_CATALOGUE_BYTES = 2 * 1024 * 1024
+MAX_CATALOGUE_DEPTH = 8
+
+
 def load_catalogue_file(path: Path, shown: str) -> Catalogue:
+    """A register's own catalogue file. It arrives by pull request like a finding, so it
+    is refused before it is built when it is huge, uses YAML aliases (an alias bomb) or
+    nests deeper than a catalogue ever does (libyaml's composer recurses in C)."""
     try:
+        if path.stat().st_size > MAX_CATALOGUE_BYTES:
+            raise CatalogueError(f"{shown}: over {MAX_CATALOGUE_BYTES // 1024 // 1024} MiB; "
+                                 "a clause catalogue is far smaller")
         text = path.read_bytes()
     except OSError as exc:
         raise CatalogueError(f"{shown}: cannot be read: {exc.strerror or exc}") from None
+    _refuse_hostile(text, shown)
     return parse_catalogue(text, shown)
+
+
+def _refuse_hostile(text: bytes, shown: str) -> None:
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                raise CatalogueError(f"{shown}: line {event.start_mark.line + 1} uses a YAML "
+                                     "alias (*name); write the values out")
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                depth += 1
+                if depth > MAX_CATALOGUE_DEPTH:
+                    raise CatalogueError(f"{shown}: line {event.start_mark.line + 1} nests "
+                                         f"deeper than {MAX_CATALOGUE_DEPTH} levels")
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                depth -= 1
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
+        raise CatalogueError(f"{shown}: cannot be read as YAML or JSON: "
+                             f"{str(exc).splitlines()[0][:200]}") from None
 
 
 @dataclass(frozen=True)

@@ -407,11 +407,12 @@ def _standards(value: Any, base_dir: Path, where: str) -> Standards:
         catalogues.append(_catalogue(str(entry).strip(), base_dir, f"{where}[{index}]"))
     ids: dict[str, str] = {}
     for catalogue in catalogues:
-        if catalogue.id in ids:
+        folded = catalogue.id.casefold()  # one page name on a case-insensitive file system
+        if folded in ids:
             raise ConfigError(f"{where}: two catalogues share the ID {catalogue.id} "
-                              f"({ids[catalogue.id]} and {catalogue.source}); each needs its "
+                              f"({ids[folded]} and {catalogue.source}); each needs its "
                               "own, since findings qualify clauses with it")
-        ids[catalogue.id] = catalogue.source
+        ids[folded] = catalogue.source
     return Standards(catalogues)
 
 

@@ -181,6 +181,22 @@ def test_a_catalogue_file_that_breaks_the_schema_is_refused_with_its_place(
     assert "'POL 01'" in result.stderr
 
 
+@pytest.mark.parametrize("text,message", [
+    ("id: POL\nstandard: x\nclauses: &c {A: x}\ncontrols: *c\n", "uses a YAML alias"),
+    ("id: POL\nstandard: x\nclauses: " + "[" * 50 + "]" * 50 + "\n", "nests deeper than 8"),
+    ("id: POL\nstandard: x\nclauses: {A: x}\ncontrols: {A: y}\n",
+     "A listed as both a clause and a control"),
+    ("id: POL\nstandard: x\nclauses: {A: x}\nprevious: {edition: '1', controls: "
+     "{B: {title: b, now: [C]}}}\n", "previous.controls.B names C"),
+])
+def test_a_hostile_or_inconsistent_catalogue_file_is_refused(text: str, message: str,
+                                                             tmp_path: Path) -> None:
+    (tmp_path / "own.yaml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        settings_from_mapping({"standards": ["own.yaml"]}, tmp_path)
+    assert message in str(caught.value)
+
+
 def test_capa_schema_reflects_the_configured_catalogues(tmp_path: Path) -> None:
     root = init_repo(tmp_path / "repo")
     (root / "mkdocs.yml").write_text(

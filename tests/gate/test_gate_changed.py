@@ -114,6 +114,18 @@ def test_hooks_added_and_hook_files_edited_are_flagged(repo: Path) -> None:  # n
     assert "`hooks:`" in problems[0]["message"]
 
 
+def test_an_edited_catalogue_file_is_flagged(repo: Path) -> None:  # noqa: F811
+    catalogue = "id: POL\nstandard: ACME policies\nclauses:\n  POL-01: Handling\n"
+    _on_main(repo, {"mkdocs.yml": "site_name: R\nplugins:\n  - capa:\n      standards: "
+                                  "[\"27001\", policies/catalogue.yaml]\n",
+                    "policies/catalogue.yaml": catalogue})
+    (repo / "policies/catalogue.yaml").write_text(catalogue + "  POL-02: Anything\n")
+    code, problems = diff_json(repo)
+    assert [(p["path"], p["rule"]) for p in problems] == [
+        ("policies/catalogue.yaml", "gate-changed")]
+    assert "clause catalogue" in problems[0]["message"]
+
+
 def test_a_script_a_workflow_runs_is_flagged(repo: Path) -> None:  # noqa: F811
     _on_main(repo, {".github/workflows/ci.yml": "jobs:\n  test:\n    steps:\n"
                                                 "      - run: bash ./scripts/check.sh && make\n",

@@ -76,7 +76,23 @@ def _configured_files(sides: tuple[SideConfig | None, SideConfig | None]) -> dic
                            "can change the capa settings and what the build runs")
         for path in side.hooks if side else []:
             named[path] = "a MkDocs hook: Python that runs in the publishing build"
+        for path in _catalogue_files(side):
+            named[path] = ("a clause catalogue the capa settings name (`standards`): it "
+                           "decides which clauses findings may cite")
     return named
+
+
+def _catalogue_files(side: SideConfig | None) -> list[str]:
+    """The register's own catalogue files in a side's `standards`, repository-relative."""
+    block = side.block if side else None
+    standards = block.get("standards") if isinstance(block, dict) else None
+    if isinstance(standards, str):
+        standards = [standards]
+    if not side or not side.files or not isinstance(standards, list):
+        return []
+    folder = posixpath.dirname(side.files[0].rpartition(":")[2])
+    return [posixpath.normpath(posixpath.join(folder, entry)) for entry in standards
+            if isinstance(entry, str) and entry.lower().endswith((".yaml", ".yml", ".json"))]
 
 
 def gate_config(judge: Judge, root: Path, head: str | None, judging: GateSettings,
