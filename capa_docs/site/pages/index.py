@@ -18,5 +18,6 @@ def index_page(ctx: SiteContext) -> Page:
         mix=severity_mix(register.count_by("severity", SEVERITIES)),
         open_nc=sum(1 for f in register
                     if f.data["status"] != "closed" and f.data["severity"] in NONCONFORMITIES),
+        standards=list(register.settings.standards),
     )
     return Page(INDEX, text, in_nav=True)
