@@ -89,16 +89,17 @@ def recurrences(findings: Iterable[Finding], months: int, today: dt.date,
         if raised is None or raised > today or later.data.get("severity") == "conformity":
             continue
         low = months_before(raised, months)
+        later_id = later.id
         for key in clause_category_keys(later, standards):
             entries = closures.get(key, [])
             start = bisect.bisect_left(entries, (low, ""))
             end = bisect.bisect_right(entries, (raised, "\uffff"))
-            pairs.update((fid, later.id) for _, fid in entries[start:end] if fid != later.id)
+            pairs.update((fid, later_id) for _, fid in entries[start:end] if fid != later_id)
         for named in later.data.get("related") or []:
             earlier = by_id.get(named) if isinstance(named, str) else None
             closed = closed_effective(earlier) if earlier is not None else None
-            if closed is not None and named != later.id and low <= closed <= raised:
-                pairs.add((named, later.id))
+            if closed is not None and named != later_id and low <= closed <= raised:
+                pairs.add((named, later_id))
     result = Recurrences()
     for earlier, later in sorted(pairs):
         result.recurred_as.setdefault(earlier, []).append(later)
