@@ -181,8 +181,8 @@ class CapaPlugin(BasePlugin[CapaConfig]):
             config.copyright = _footer(self.copyright, build.source)
         self.rendered = _rendered_or_stop(build)
         self.blocks = add_rendered(files, self.rendered, config, self.repo_root)
-        self.shortcuts.claim(uri for uri, page in self.rendered.pages.items()
-                             if not page.in_nav)
+        self.shortcuts.claim(self.rendered.pages, (uri for uri, page in
+                                                   self.rendered.pages.items() if not page.in_nav))
         drop_held_files(files, self.rendered.held)
         private_files(files, config, public=self.settings.public)
         _claim_host_files(files, config, self.settings, self.offline)

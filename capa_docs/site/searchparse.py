@@ -13,14 +13,16 @@ same titles, texts, anchors and exclusions, so the same search index.
 
 ``tokens`` gives up (``None``: the page goes to Material's parser) on anything it does not
 read exactly as ``HTMLParser`` does: a ``<`` that opens no tag or simple comment, an
-unquoted attribute, a comment holding ``--``, or raw-text elements (``<script>``,
-``<style>``: ``HTMLParser`` reads their content differently). Text between tags is one
+unquoted attribute, a comment holding ``--``, or a raw-text element (``<script>``,
+``<style>``) whose content holds ``<`` or ``&`` (``HTMLParser`` reads that content as
+written); an empty one, such as a script loaded by ``src``, is read. Text between tags is one
 call, as ``HTMLParser`` makes it when fed a whole page and closed.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from html import escape, unescape
 from typing import Any
 
@@ -33,7 +35,9 @@ _TOKEN = re.compile(
     r"|(<)")
 _ATTR = re.compile(r"""\s+([a-zA-Z_:][-.a-zA-Z0-9_:]*)(?:\s*=\s*("[^"]*"|'[^']*'))?""")
 # Elements whose content HTMLParser reads as raw text (script, style) or, in newer
-# Pythons, escapable raw text: never read here.
+# Pythons, escapable raw text: only an empty script or style, or one whose content has no
+# "<" or "&" (a script loaded by src, a simple stylesheet), is read here.
+_SCRIPT_STYLE = {"script", "style"}
 _RAW_TEXT = {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes",
              "noscript", "plaintext"}
 
@@ -47,25 +51,67 @@ def _attrs(text: str) -> Attrs:
     return out
 
 
-def tokens(html_text: str) -> list[tuple[int, Any, Any]] | None:
-    """The handler calls HTMLParser would make for the page, or None if unsure."""
-    calls: list[tuple[int, Any, Any]] = []
-    for match in _TOKEN.finditer(html_text):
-        kind = match.lastindex
-        if kind == 1:
-            calls.append((1, unescape(match.group(1)), None))
-        elif kind == 2:
-            calls.append((2, match.group(2), None))
-        elif kind == 3:
-            calls.append((3, match.group(3).lower(), None))
-        elif kind in (4, 5, 6):
-            tag = match.group(4).lower()
+_DECLINE = (0, None, None)
+_LARGE = 100_000
+
+
+def _raw_tokens(html_text: str) -> Iterator[tuple[int, Any, Any]]:
+    """The calls as (kind, text or tag, a start tag's attributes as written), one by one
+    (a page's list would hold every tag of the register page at once); ``_DECLINE`` last
+    when the page must go to HTMLParser."""
+    raw_text = ""  # the raw-text element just opened, which must close at once
+    last = 0
+    # One tuple of every group per match: text, comment, end tag, start tag, its
+    # attributes, its slash, a stray "<"; only a comment leaves the first four empty.
+    # findall is the faster; a large page (the register's table) is read match by match
+    # so that its tokens are never all held at once.
+    matches = (_TOKEN.findall(html_text) if len(html_text) < _LARGE else
+               (match.groups("") for match in _TOKEN.finditer(html_text)))
+    for text, comment, end, start, attrs, slash, stray in matches:
+        if raw_text:
+            # HTMLParser reads a raw-text element's content as it is written: the same
+            # call only for text with no character reference, then the element's end.
+            if text and "&" not in text and last != 1:
+                last = 1
+                yield 1, text, None
+                continue
+            if end.lower() != raw_text:
+                yield _DECLINE
+                return
+            raw_text = ""
+        if text:
+            last = 1
+            yield 1, unescape(text), None
+        elif start:
+            tag = start.lower()
             if tag in _RAW_TEXT:
-                return None
-            calls.append((5 if match.group(6) else 4, tag, _attrs(match.group(5))))
+                if slash or tag not in _SCRIPT_STYLE:
+                    yield _DECLINE
+                    return
+                raw_text = tag
+            last = 5 if slash else 4
+            yield last, tag, attrs
+        elif end:
+            last = 3
+            yield 3, end.lower(), None
+        elif stray:
+            yield _DECLINE
+            return
         else:
-            return None
-    return calls
+            last = 2
+            yield 2, comment, None
+    if raw_text:
+        yield _DECLINE
+
+
+def tokens(html_text: str) -> list[tuple[int, Any, Any]] | None:
+    """The handler calls HTMLParser would make for the page, or None if unsure: (1, text),
+    (2, comment), (3, end tag), (4, start tag, attributes), (5, self-closing tag, ...)."""
+    calls = list(_raw_tokens(html_text))
+    if calls and calls[-1] == _DECLINE:
+        return None
+    return [(kind, first, _attrs(second) if kind in (4, 5) else None)
+            for kind, first, second in calls]
 
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -93,7 +139,10 @@ class SectionReader:
         self.open: dict[str, int] = {}
         self.headerlinks = 0
         self.skip = set(_STICKY)
+        self.skipping = False
+        """Whether an open element's tag is in ``skip`` (Material's ``skip ∩ context``)."""
         self.section: Any = None
+        self.section_tag = ""
         self.data: list[Any] = []
 
     def _skipping(self) -> bool:
@@ -102,21 +151,25 @@ class SectionReader:
 
     def _new_section(self, tag: str, attrs: dict, depth: int = 0) -> Any:
         self.section = self.section_class(self.element_class(tag, attrs), depth)
+        self.section_tag = tag
         self.data.append(self.section)
         return self.section
 
     def _target(self) -> list[str]:
         section = self.section
-        return section.title if self.open.get(section.el.tag) else section.text
+        return section.title if self.open.get(self.section_tag) else section.text
 
-    def start(self, tag: str, attr_list: Attrs) -> None:
+    def start(self, tag: str, raw_attrs: str) -> None:
         if tag in _VOID:
             return
-        attrs = dict(attr_list)
-        self.context.append((tag, tag == "a" and attrs.get("class") == "headerlink"))
+        attrs = dict(_attrs(raw_attrs)) if raw_attrs else {}
+        headerlink = tag == "a" and attrs.get("class") == "headerlink"
+        self.context.append((tag, headerlink))
         self.open[tag] = self.open.get(tag, 0) + 1
-        if self.context[-1][1]:
+        if headerlink:
             self.headerlinks += 1
+        if tag in self.skip:
+            self.skipping = True
         if tag in _HEADINGS and "id" in attrs:
             depth = len(self.context)
             if tag != "h1" and not self.data:
@@ -129,8 +182,9 @@ class SectionReader:
             self._new_section("hx", {})
         if "data-search-exclude" in attrs or attrs.get("class") == "linenodiv":
             self.skip.add(tag)
+            self.skipping = True
             return
-        if tag in _KEEP and not self._skipping():
+        if tag in _KEEP and not self.skipping:
             self._target().append(f"<{tag}>")
 
     def end(self, tag: str) -> None:
@@ -142,6 +196,7 @@ class SectionReader:
                 if section.depth <= len(context):
                     self.section.depth = float("inf")
                     self.section = section
+                    self.section_tag = section.el.tag
                     break
         _, headerlink = context.pop()
         self.open[tag] -= 1
@@ -150,8 +205,9 @@ class SectionReader:
         if tag in self.skip:
             if tag not in _STICKY:
                 self.skip.remove(tag)
+            self.skipping = self._skipping()
             return
-        if tag in _KEEP and not self._skipping():
+        if tag in _KEEP and not self.skipping:
             data = self._target()
             index = data.index(f"<{tag}>")
             for at in range(index + 1, len(data)):
@@ -164,7 +220,7 @@ class SectionReader:
                 data.append(f"</{tag}>")
 
     def text(self, data: str) -> None:
-        if self._skipping():
+        if self.skipping:
             return
         in_pre = bool(self.open.get("pre"))
         if not in_pre:
@@ -172,7 +228,7 @@ class SectionReader:
         if self.section is None:
             self._new_section("hx", {})
         section = self.section
-        if self.open.get(section.el.tag):
+        if self.open.get(self.section_tag):
             if not self.headerlinks:
                 section.title.append(escape(data, quote=False))
         elif data.isspace():
@@ -185,12 +241,11 @@ class SectionReader:
 def sections(html_text: str, section_class: type, element_class: type) -> list[Any] | None:
     """The sections Material's search parser would divide the page into, or None when
     the page must go to that parser."""
-    calls = tokens(html_text)
-    if calls is None:
-        return None
     reader = SectionReader(section_class, element_class)
     start, end, text = reader.start, reader.end, reader.text
-    for kind, first, second in calls:
+    for kind, first, second in _raw_tokens(html_text):
+        if kind == 0:
+            return None
         if kind == 1:
             text(first)
         elif kind == 4:

@@ -45,6 +45,7 @@ class Shortcuts:
         self.on = False
         self.why_off = ""
         self.pages: set[str] = set()
+        self.ours: set[str] = set()
         self.skeleton = SkeletonCache()
         self.shell: ShellTemplate | None = None
         self.searched = 0
@@ -63,9 +64,11 @@ class Shortcuts:
         shortcuts.on = not shortcuts.why_off
         return shortcuts
 
-    def claim(self, uris: Iterable[str]) -> None:
-        """The pages the plugin generated outside the navigation."""
-        self.pages = set(uris)
+    def claim(self, uris: Iterable[str], out_of_nav: Iterable[str]) -> None:
+        """The pages the plugin generated (their search entries are read by
+        ``searchparse``), and those outside the navigation (Markdown and theme too)."""
+        self.ours = set(uris)
+        self.pages = set(out_of_nav)
 
     def leave_nav(self, nav: Navigation) -> None:
         """A page the site's nav lists has a place in it: it goes the normal way."""
@@ -115,8 +118,9 @@ class Shortcuts:
     def _add_entry(self, index: Any, original: Any, section_class: type,
                    element_class: type, page: Any) -> None:
         """Material's ``SearchIndex.add_entry_from_context``, its parser's work done by
-        ``searchparse`` (or by its parser, when ``searchparse`` declines the page)."""
-        if not self.eligible(page):
+        ``searchparse`` (or by its parser, when ``searchparse`` declines the page). Any
+        page of ours: the register page's table is the largest page to read."""
+        if not (self.on and isinstance(page, Page) and page.file.src_uri in self.ours):
             return original(page)
         search = page.meta.get("search") or {}
         if search.get("exclude"):

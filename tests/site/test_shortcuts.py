@@ -67,7 +67,7 @@ def test_sample_register_site_is_the_same(tmp_path: Path) -> None:
     findings = len(list((site / "findings").iterdir()))
     assert counts is not None
     reused, shelled, searched = counts
-    assert reused == findings - 1 and searched == findings
+    assert reused == findings - 1 and searched > findings  # the register page's too
     # The first pages of each kind check its shell; the sample sets repo_url, so a page's
     # edit URL names its folder (register/2025/, register/2026/): one kind per folder.
     folders = {p.parent for p in (ROOT / "register").rglob("*.md") if "evidence" not in p.parts}
@@ -145,8 +145,8 @@ def test_trusted_html_keeps_its_policy_the_same(tmp_path: Path) -> None:
     commit_all(root, "raw html", date=TODAY)
     counts, site = _both_ways(root, tmp_path)
     assert counts is not None
-    findings = len(list((site / "findings").iterdir()))
-    assert counts[2] < findings  # the page with a script was read by Material's parser
+    ours = len(list(site.rglob("index.html"))) - 1  # every page but docs/about.md
+    assert 0 < counts[2] < ours  # pages with a script's code went to Material's parser
     headers = (site / "_headers").read_text()
     assert "script-src 'self'" in headers
 
@@ -180,7 +180,7 @@ def test_shortcuts_stand_aside_and_the_site_is_the_same(tmp_path: Path, case: st
     if case == "in_nav":
         assert counts is not None  # on, but the page in the nav went the normal way
         findings = len(list((site / "findings").iterdir()))
-        assert counts[2] == findings - 1
+        assert counts[1] == findings - 1 - VERIFIED
         assert "One finding" in (site / "findings/CAPA-2026-101/index.html").read_text()
     else:
         assert counts is None
@@ -229,9 +229,12 @@ AGREED = [
     "<svg viewBox=\"0 0 1 1\"><path d=\"M0 0\"/><text x='1'>t</text></svg>",
     "no tags at all &eacute;&#233;&#xe9; &unknown;",
     "<p\n  class=\"x\"\n>multi-line tag</p>",
+    '<script src="a.js" defer></script><p>after</p><style>p { color: red }</style>',
+    "<SCRIPT>var a = 1;</SCRIPT >text",
 ]
 DECLINED = [
-    "<script>if (a < b) {}</script>", "<style>p > a {}</style>", "a < b", "<p class=x>u</p>",
+    "<script>if (a < b) {}</script>", "<style>a::after { content: '&amp;' }</style>",
+    "<script>unclosed", "<script/>", "<script></style>", "a < b", "<p class=x>u</p>",
     "<!-- a -- b -->", "<!DOCTYPE html>", "<?php ?>", "<textarea><b></textarea>",
     "<p a=\"1\"b=\"2\">", "<title>x</title>",
 ]
@@ -264,6 +267,9 @@ SEARCHED = [
     "<p>a<p>b</p></p><li><p>x</p></li></li></p>",
     "<h2 id=\"e\"><code>c</code> and <em>e</em></h2>\n\n\n<p>t&amp;t</p>   \n   ",
     "<object><p>gone</p></object><p>kept</p>",
+    # A page as large as a register's table is read match by match.
+    "<table>" + "<tr><td class=\"c\">x &amp; y</td><td><code>z</code></td></tr>\n" * 3000
+    + "</table><h2 id=\"after\">After</h2><script src=\"r.js\"></script><p>end</p>",
 ]
 
 
