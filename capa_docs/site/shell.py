@@ -115,11 +115,13 @@ def _toc_key(items: Any) -> tuple:
 
 
 def _kind(page: Any, values: Values) -> tuple:
-    """What pages sharing one shell have in common; the theme tests ``<h1`` in content."""
+    """What pages sharing one shell have in common: folder, front matter other than the
+    title, table of contents, edit URL's folder; the theme tests ``<h1`` in content."""
     edit_base = page.edit_url[:-len(values["edit"])] if "edit" in values else None
-    return (posixpath.dirname(page.url.rstrip("/")), "<h1" in page.content,
-            tuple(sorted(page.meta)), _toc_key(page.toc or ()), edit_base,
-            "canonical" in values)
+    others = tuple(sorted((key, repr(value)) for key, value in page.meta.items()
+                          if key != "title"))  # hide:, description:, ... as they are
+    return (posixpath.dirname(page.url.rstrip("/")), "<h1" in page.content, others,
+            _toc_key(page.toc or ()), edit_base, "canonical" in values)
 
 
 def _marked(values: Values, mark: str) -> Values:
