@@ -28,15 +28,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import realistic  # noqa: E402  (bench/realistic.py)
-
-import build  # noqa: E402  (bench/build.py)
 from capa_docs.contract.model import Finding  # noqa: E402
 from capa_docs.contract.settings import Person, Settings  # noqa: E402
 from capa_docs.register.digest import json_digest  # noqa: E402
 from capa_docs.register.findings import Register  # noqa: E402
 from capa_docs.register.ics import calendar_feeds  # noqa: E402
 from capa_docs.register.reminders import reminders  # noqa: E402
+
+import build  # noqa: E402  (bench/build.py)
+import realistic  # noqa: E402  (bench/realistic.py)
 
 TODAY = dt.date(2026, 11, 28)
 TARGET = 1.0
