@@ -4,11 +4,10 @@ their ISO/IEC 27001:2022 controls, in place, keeping every other byte of the fil
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
 from ..contract.migrate import migrate_bytes
+from ..contract.rewrite import write_atomically
 from ..contract.validate import discover, display_path
 from .common import (
     EXIT_OK,
@@ -63,24 +62,10 @@ def run(args: argparse.Namespace) -> int:
             files += 1
             rewritten += sum(1 for c in migration.changes if c.decided)
             if not args.check:
-                _write_atomically(path, migration.text)
+                write_atomically(path, migration.text)
     verb = "would be rewritten" if args.check else "rewritten"
     print(f"{rewritten} clause{'s' if rewritten != 1 else ''} {verb} in {files} "
           f"file{'s' if files != 1 else ''}; {left} left for a person to decide"
           + (f"; {refused} file{'s' if refused != 1 else ''} not rewritten" if refused else ""))
     failed = left or refused or (args.check and files)
     return EXIT_PROBLEMS if failed else EXIT_OK
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    """Replace the file in one step, so an interrupted run never leaves half a finding."""
-    mode = path.stat().st_mode & 0o7777
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise

@@ -11,9 +11,7 @@ the old data plus the hashes, or the file is left alone.
 from __future__ import annotations
 
 import copy
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +26,7 @@ from ..contract.evidence import (
     sha256_of,
 )
 from ..contract.frontmatter import Document, LoadError, decode, load_text
+from ..contract.rewrite import write_atomically
 
 PINNED = "pinned"
 UPDATED = "updated"
@@ -134,7 +133,7 @@ def pin_file(path: Path, repo_root: Path, *, write: bool = True) -> FileResult:
             "is left as it was: add the sha256 lines by hand")))
         return result
     if write:
-        _write_atomically(path, new)
+        write_atomically(path, new)
     result.changed = True
     return result
 
@@ -239,20 +238,6 @@ def _same_data(new: bytes, expected: dict[str, Any]) -> bool:
         return load_text(decode(new)).data == expected
     except LoadError:
         return False
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    """Replace the file in one step, so an interrupted run never leaves half a finding."""
-    mode = path.stat().st_mode & 0o7777
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def pin_paths(paths: list[Path], repo_root: Path, cwd: Path,
