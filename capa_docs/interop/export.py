@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..contract.settings import Settings
 from ..contract.validate import validate
-from ..git.history import last_changed, read_history
+from ..git.history import read_history
 from ..git.provenance import provenance
 from ..register.data import register_csv, register_json
 from ..register.evidence import EvidenceViews
@@ -33,9 +33,13 @@ class EmptyPoam(Exception):
 def export_bytes(fmt: str, settings: Settings, repo_root: Path,
                  today: dt.date) -> tuple[bytes, list[str]]:
     """The export and notes for stderr (findings left out because they fail the schema)."""
-    changed = last_changed(repo_root, settings.register_dir)
-    result = validate(settings, repo_root, today, history=changed.dates, cwd=repo_root)
-    register = Register.from_validation(result, settings, today, changed.dates)
+    # one history pass: last change (stale), first commit (recorded late) and, for OSCAL,
+    # the status at each commit (its risk log)
+    history = read_history(repo_root, settings.register_dir, settings.evidence_dir,
+                           states=fmt == "oscal-poam")
+    dates = history.last_changed()
+    result = validate(settings, repo_root, today, history=dates, cwd=repo_root)
+    register = Register.from_validation(result, settings, today, dates, history=history)
     notes = [f"{f.rel}: left out, it fails the schema (run capa validate)"
              for f in result.findings if not f.schema_valid]
     loaded = {f.rel for f in result.findings}
@@ -48,7 +52,6 @@ def export_bytes(fmt: str, settings: Settings, repo_root: Path,
         return produce(register, EvidenceViews(repo_root, register).of, source=source), notes
     if not len(register):
         raise EmptyPoam(notes)
-    history = read_history(repo_root, settings.register_dir, settings.evidence_dir)
     if not history.available or history.shallow:
         notes.append(f"risk log from the findings' own dates only ({history.note})")
     document = poam_document(register, settings, history)

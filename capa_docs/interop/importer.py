@@ -19,6 +19,7 @@ from pathlib import Path
 from ..contract.model import ERROR, Problem
 from ..contract.scaffold import next_id
 from ..contract.settings import ConfigError, Settings
+from ..register.data import COMPUTED_COLUMNS
 from . import values
 from .columns import Decision, all_fields, decide, header_score, is_field
 from .drafts import Draft, draft_row, dump, line
@@ -239,8 +240,7 @@ class Plan:
 
 # capa export's columns: a CSV with these is the register itself, read back field by field
 EXPORT_MARKS = ("id", "as_of", "source_file", "stale", "age_days")
-EXPORT_IGNORED = ("due", "overdue_days", "age_days", "stale", "last_changed", "days_to_close",
-                  "evidence", "referenced_by", "source_file", "as_of", "commit", "closed")
+EXPORT_IGNORED = (*COMPUTED_COLUMNS, "as_of", "commit")
 
 
 def is_export(table: Table) -> bool:

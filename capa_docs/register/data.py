@@ -22,8 +22,16 @@ EvidenceOf = Callable[[Finding], list[EvidenceView]]
 CSV_COLUMNS = ("id", "title", "severity", "status", "source", "raised", "raised_by", "owner",
                "department", "requirement_standard", "requirement_procedure", "clauses",
                "root_cause_category", "root_cause", "due", "overdue_days", "age_days",
-               "stale", "last_changed", "closed", "days_to_close", "effectiveness",
-               "evidence", "risks", "related", "referenced_by", "tags", "source_file")
+               "stale", "last_changed", "first_recorded", "recorded_days_after_raised",
+               "recorded_late", "closed", "days_to_close", "effectiveness",
+               "effectiveness_questioned", "recurred_as", "recurs", "evidence", "risks",
+               "related", "referenced_by", "tags", "source_file")
+COMPUTED_COLUMNS = ("due", "overdue_days", "age_days", "stale", "last_changed",
+                    "first_recorded", "recorded_days_after_raised", "recorded_late", "closed",
+                    "days_to_close", "effectiveness_questioned", "recurred_as", "recurs",
+                    "evidence", "referenced_by", "source_file")
+"""The columns above that capa computes (from the date, git and the other findings), not
+fields a person edits: `capa import` of the CSV reads past them."""
 
 
 def _cell(value: Any) -> str:
@@ -161,8 +169,14 @@ def register_csv(register: Register, evidence_of: EvidenceOf, *,
             "root_cause": f.get("root_cause", "cause"),
             "due": c.due, "overdue_days": c.overdue_days, "age_days": c.age_days,
             "stale": c.stale, "last_changed": c.last_changed, "closed": c.closed,
+            "first_recorded": c.first_recorded,
+            "recorded_days_after_raised": c.recorded_days_after_raised,
+            # unknown (no history reaching back to the first commit) stays blank, not "no"
+            "recorded_late": c.recorded_late if c.first_recorded is not None else None,
             "days_to_close": c.days_to_close,
             "effectiveness": f.get("closure", "effectiveness", "result"),
+            "effectiveness_questioned": bool(c.recurred_as),
+            "recurred_as": "; ".join(c.recurred_as), "recurs": "; ".join(c.recurs),
             "evidence": evidence, "risks": "; ".join(d.get("risks") or []),
             "related": "; ".join(d.get("related") or []),
             "referenced_by": "; ".join(c.referenced_by),
