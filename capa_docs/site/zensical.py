@@ -12,7 +12,12 @@ plugin does inside MkDocs becomes settings here:
   a converter per page with every extension listed, so the list is kept to what the
   pages use;
 - ``theme.font = false``: no web fonts from Google (Zensical loads them otherwise);
-- ``use_directory_urls`` as the links were written.
+- ``use_directory_urls`` as the links were written;
+- ``validation = false`` in a configuration that is the register alone: capa writes every
+  link of its pages and drops one it cannot resolve (``narrative``), as the plugin's pages
+  are never link-checked by MkDocs either (their blocks skip its Markdown), while
+  Zensical's check reads each page byte by byte in Python, more than half of its build.
+  A configuration of one's own keeps its check, for its own pages.
 
 The pages link the register's stylesheets and script themselves. ``merge_text`` is what to
 add to a configuration of one's own.
@@ -69,6 +74,13 @@ permalink = true
 """
 
 
+NO_LINK_CHECK = """\
+# capa writes every link of these pages and drops one it cannot resolve: Zensical's own
+# link check would find nothing, and costs more than half of the build.
+validation = false
+"""
+
+
 def zensical_config(rendered: Rendered, *, site_name: str, docs_dir: str,
                     directory_urls: bool = True) -> str:
     """A whole ``zensical.toml`` for a site that is the register alone."""
@@ -78,7 +90,8 @@ def zensical_config(rendered: Rendered, *, site_name: str, docs_dir: str,
             f"site_name = {_string(site_name)}\n"
             f"docs_dir = {_string(docs_dir)}\n"
             'site_dir = "site"\n'
-            + settings_text(rendered, directory_urls=directory_urls) + TABLES)
+            + settings_text(rendered, directory_urls=directory_urls) + NO_LINK_CHECK
+            + TABLES)
 
 
 def merge_text(rendered: Rendered, *, directory_urls: bool = True) -> str:
