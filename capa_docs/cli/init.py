@@ -28,8 +28,8 @@ def add_parser(commands: Commands) -> None:
                       help=f"the site's name, site_name (default: {DEFAULT_NAME})")
     init.add_argument("--ci", choices=CI_CHOICES, default="github",
                       help="github: a pull-request gate and a site workflow (default); "
-                           "gitlab: .gitlab-ci.yml with the same gate on merge requests "
-                           "and a pages job; none: no CI files")
+                           "gitlab: .gitlab-ci.yml with the same gate on merge requests, "
+                           "a pages job and scheduled reminders; none: no CI files")
     init.add_argument("--install", default=None, metavar="SPEC",
                       help="what CI and the pre-commit hook install: a pinned requirement "
                            f"(default: {default_install()}), a git URL "

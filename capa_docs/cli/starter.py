@@ -42,7 +42,8 @@ CI_FILES: dict[str, tuple[tuple[str, str], ...]] = {
                (".github/workflows/register-site.yml", "github-publish.yml"),
                (".github/workflows/register-reminders.yml", "github-remind.yml"),
                (".github/scripts/remind-issues.py", "remind-issues.py")),
-    "gitlab": ((".gitlab-ci.yml", "gitlab-ci.yml"),),
+    "gitlab": ((".gitlab-ci.yml", "gitlab-ci.yml"),
+               (".gitlab/scripts/remind-issues.py", "gitlab-remind-issues.py")),
     "none": (),
 }
 

@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ALL_FILES = {path for path, _ in COMMON_FILES}
 GITHUB_FILES = {path for path, _ in CI_FILES["github"]}
+GITLAB_FILES = {path for path, _ in CI_FILES["gitlab"]}
 
 
 def _env() -> dict[str, str]:
@@ -257,7 +258,8 @@ def test_codeowners_covers_register_evidence_settings_and_ci() -> None:
     rules = {line.split()[0]: line.split()[1:] for line in files["CODEOWNERS"].splitlines()
              if line.strip() and not line.startswith("#")}
     for pattern in ("/register/", "/register/evidence/", "/mkdocs.yml", "/requirements*.txt",
-                    "/.github/", "/.gitlab-ci.yml", "/.pre-commit-config.yaml", "/CODEOWNERS"):
+                    "/.github/", "/.gitlab-ci.yml", "/.gitlab/", "/.pre-commit-config.yaml",
+                    "/CODEOWNERS"):
         assert rules[pattern] == ["@your-org/isms-owners"], pattern
     assert "replace @your-org/isms-owners" in files["CODEOWNERS"]
     assert "@your-org/isms-owners" in files["README.md"]
@@ -275,12 +277,13 @@ def test_running_init_twice_changes_nothing(tmp_path: Path) -> None:
     for path in ALL_FILES:
         assert f"skipped {path}: exists (--force replaces it)" in again.stdout
     assert "git init" not in again.stdout
-    # --ci gitlab adds the GitLab file; nothing that was there changed, not even its time.
-    assert files_of(folder) == {**before, ".gitlab-ci.yml": files_of(folder)[".gitlab-ci.yml"]}
+    # --ci gitlab adds the GitLab files; nothing that was there changed, not even its time.
+    after = files_of(folder)
+    assert after == {**before, **{p: after[p] for p in GITLAB_FILES}}
     assert {p: (folder / p).stat().st_mtime_ns for p in before} == times
     third = _init(str(folder), "--name", "ACME ISMS", "--ci", "gitlab", cwd=tmp_path)
     assert "capa init: 0 files written" in third.stdout
-    assert files_of(folder) == {**before, ".gitlab-ci.yml": files_of(folder)[".gitlab-ci.yml"]}
+    assert files_of(folder) == after
 
 
 def test_a_hand_edited_mkdocs_yml_is_kept_byte_for_byte(tmp_path: Path) -> None:
@@ -426,7 +429,8 @@ def test_github_site_is_private_unless_pages_is_opted_into(tmp_path: Path) -> No
 
 def test_gitlab_ci_is_valid_and_runs_the_gate(tmp_path: Path) -> None:
     _init("--ci", "gitlab", cwd=tmp_path)
-    assert set(files_of(tmp_path)) == ALL_FILES | {".gitlab-ci.yml"}
+    assert set(files_of(tmp_path)) == ALL_FILES | GITLAB_FILES
+    assert {".gitlab-ci.yml", ".gitlab/scripts/remind-issues.py"} == GITLAB_FILES
     ci = tmp_path / ".gitlab-ci.yml"
     checked = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema",
                               "vendor.gitlab-ci", str(ci)], capture_output=True, text=True,
@@ -455,7 +459,8 @@ def test_gitlab_ci_is_valid_and_runs_the_gate(tmp_path: Path) -> None:
     assert site["artifacts"]["paths"] == ["site/"]
     pages = data["pages"]
     assert pages["rules"] == [{"if": '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && '
-                                     '$CAPA_PUBLISH_PAGES == "true"'}]
+                                     '$CAPA_PUBLISH_PAGES == "true" && '
+                                     '$CI_PIPELINE_SOURCE != "schedule"'}]
     assert pages["artifacts"]["paths"] == ["public"]
     assert "WARNING: a GitLab Pages site is PUBLIC" in text
 
