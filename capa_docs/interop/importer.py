@@ -341,7 +341,43 @@ def run_import(source: Path, settings: Settings, out_dir: Path, today: dt.date,
                lambda path: display_path(path.resolve(), cwd))
     outcome = write_and_validate(drafts, settings, out_dir, today, source, dry_run, cwd)
     outcome.table, outcome.decisions = table, decisions
+    outcome.written = [(draft, [with_import_hint(p, decisions, dry_run) for p in problems])
+                       for draft, problems in outcome.written]
     return outcome
+
+
+_MISSING = re.compile(r"missing required field `([a-z_]+)`")
+# what a --set value for a required field looks like, in the hint
+_SET_EXAMPLES = {"raised": "raised=YYYY-MM-DD", "raised_by": 'raised_by="NAME"',
+                 "title": 'title="TITLE"', "severity": "severity=minor",
+                 "status": "status=open", "source": "source=internal-audit"}
+
+
+def with_import_hint(problem: Problem, decisions: list[Decision], dry_run: bool) -> Problem:
+    """A required field the sheet left empty, with the import options that fill it, so a
+    whole sheet is fixed by one option instead of file by file.
+
+    A sheet without the column is told to map the column that holds it (``--map``) or to
+    give every row one value (``--set``); a row whose cell is empty, to fill the cell or
+    ``--set`` a value for every empty one. A file already written can also be fixed in
+    place (an import never overwrites it).
+    """
+    found = _MISSING.fullmatch(problem.message) if problem.rule == "schema" else None
+    if found is None or found[1] not in _SET_EXAMPLES:
+        return problem
+    name = found[1]
+    example = f"--set {_SET_EXAMPLES[name]}"
+    column = next((d.heading for d in decisions if d.field == name), None)
+    where = "the sheet" if dry_run else "the file"
+    if column is None:
+        hint = (f"no column of the sheet was read as `{name}`: write it in {where}, or "
+                f"import with --map \"COLUMN={name}\" (the column that holds it) or "
+                f"{example} (one value for every row)")
+    else:
+        hint = (f"this row's {column!r} cell is empty: write it in {where}"
+                f"{'' if dry_run else ' or the sheet'}, or import with {example} "
+                "(one value for every empty cell)")
+    return replace(problem, message=f"{problem.message}; {hint}")
 
 
 def write_and_validate(drafts: list[Draft], settings: Settings, out_dir: Path,

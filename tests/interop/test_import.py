@@ -387,3 +387,46 @@ def test_a_data_row_repeating_heading_words_is_not_the_header(tmp_path: Path) ->
     out = run_capa("import", str(source), "--dry-run", "--today", TODAY, cwd=repo).stdout
     assert out.startswith("mapping of c.csv (header on row 2, 2 filled rows)"), out
     assert "would write register/2026/CAPA-2026-001.md (row 3)" in out
+
+
+def test_missing_raised_and_raised_by_name_the_options_that_fill_them(tmp_path: Path) -> None:
+    """A sheet without who raised its findings or when: each row's problem names the
+    --set (or --map) that fixes every row at once, and that option does."""
+    repo = _repo(tmp_path)
+    source = _csv(tmp_path / "log.csv", "NC No.,Title,Severity,Status,Source,Owner\n"
+                  "NC-1,Visitor badges not returned,OFI,Open,Monitoring,Luc Martin\n"
+                  "NC-2,Door left open,OFI,Open,Monitoring,Luc Martin\n")
+    dry = run_capa("import", str(source), "--dry-run", "--today", TODAY, cwd=repo)
+    assert dry.returncode == 1, dry.stdout + dry.stderr
+    problems = [line.strip() for line in dry.stdout.splitlines() if " error schema: " in line]
+    assert len(problems) == 4, dry.stdout
+    by = [p for p in problems if "missing required field `raised_by`" in p]
+    on = [p for p in problems if "missing required field `raised`;" in p]
+    assert len(by) == len(on) == 2
+    assert all('--set raised_by="NAME"' in p and '--map "COLUMN=raised_by"' in p for p in by)
+    assert all("--set raised=YYYY-MM-DD" in p and '--map "COLUMN=raised"' in p for p in on)
+    fixed = run_capa("import", str(source), "--set", "raised_by=A. Auditor",
+                     "--set", "raised=2026-03-14", "--today", TODAY, cwd=repo)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "2 rows: 2 written, 2 valid" in fixed.stdout
+    assert all("raised_by: A. Auditor" in text and "raised: '2026-03-14'" in text
+               for text in _register_files(repo).values())
+
+
+def test_an_empty_raised_cell_names_its_column_and_the_set_option(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    source = _csv(tmp_path / "log.csv", "NC No.,Title,Severity,Status,Source,Date raised,"
+                  "Auditor,Owner\n"
+                  "NC-1,Visitor badges not returned,OFI,Open,Monitoring,2026-03-14,"
+                  "A. Auditor,Luc Martin\n"
+                  "NC-2,Door left open,OFI,Open,Monitoring,,,Luc Martin\n")
+    result = run_capa("import", str(source), "--today", TODAY, cwd=repo)
+    assert result.returncode == 1, result.stdout + result.stderr
+    problems = [line.strip() for line in result.stdout.splitlines() if " error " in line]
+    assert problems == [
+        "register/2026/CAPA-2026-002.md:1: error schema: missing required field `raised_by`; "
+        "this row's 'Auditor' cell is empty: write it in the file or the sheet, or import "
+        'with --set raised_by="NAME" (one value for every empty cell)',
+        "register/2026/CAPA-2026-002.md:1: error schema: missing required field `raised`; "
+        "this row's 'Date raised' cell is empty: write it in the file or the sheet, or "
+        "import with --set raised=YYYY-MM-DD (one value for every empty cell)"]
