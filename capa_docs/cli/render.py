@@ -5,18 +5,28 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..contract.settings import (
     ConfigError,
+    Settings,
     read_config_document,
     read_repo_url,
     read_site_url,
     resolve_today,
 )
 from ..git.tree import repository_root
-from .common import EXIT_OK, EXIT_PROBLEMS, Commands, add_common, require_register, settings_of
+from .common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    Commands,
+    add_common,
+    require_register,
+    settings_of,
+)
 
 if TYPE_CHECKING:
     from ..site.page import Rendered
@@ -39,8 +49,10 @@ def add_parser(commands: Commands) -> None:
                         metavar="FILE",
                         help="also write the Zensical configuration that publishes OUTDIR "
                              "(default zensical.toml): the register's pages as the nav, "
-                             "findings and review packs out of it; an existing FILE is left "
-                             "as it is and the settings to merge into it are printed")
+                             "findings and review packs out of it, and the theme override "
+                             "(capa-theme/ beside FILE) that gives every page its "
+                             "Content-Security-Policy; an existing FILE is left as it is and "
+                             "the settings to merge into it are printed")
     add_common(render)
     render.set_defaults(run=run)
 
@@ -48,9 +60,16 @@ def add_parser(commands: Commands) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..site.hosting import generator_host_files
     from ..site.render import build_site, write_site
+    from ..site.zensicalcsp import ZensicalMissing, mark_styles, templates_dir
 
     settings = settings_of(args)
     require_register(settings)
+    if args.zensical is not None:
+        try:
+            templates_dir()
+        except ZensicalMissing as error:
+            print(f"capa: {error}", file=sys.stderr)
+            return EXIT_USAGE
     build = build_site(settings, repository_root(settings.base_dir), resolve_today(args.today),
                        links=args.links, with_index=not args.no_index,
                        repo_url=read_repo_url(settings.config_file),
@@ -63,32 +82,62 @@ def run(args: argparse.Namespace) -> int:
         print(f"capa: not rendered: {len(build.errors)} error(s)", file=sys.stderr)
         return EXIT_PROBLEMS
     build.rendered.assets.update(generator_host_files(settings))
+    if args.zensical is not None:
+        mark_styles(build.rendered)
     written = write_site(build.rendered, args.outdir)
     print(f"{len(build.rendered.pages)} pages, {len(written)} files written to {args.outdir}")
     if args.zensical is not None:
-        _zensical(args, build.rendered, _site_name(settings.config_file))
+        _zensical(args, build.rendered, settings)
     return EXIT_OK
 
 
-def _zensical(args: argparse.Namespace, rendered: Rendered, site_name: str) -> None:
-    """Write FILE, or say what to merge into the one that is there."""
+def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings) -> None:
+    """Write FILE and the theme override beside it, or, when FILE is there, the override
+    and what to merge into FILE."""
     from ..site.zensical import merge_text, zensical_config
+    from ..site.zensicalcsp import THEME_DIR, write_theme
 
     target: Path = args.zensical
     directory_urls = args.links != "html"
+    own = _own_config(target)
+    extra = own.get("extra")
+    theme = write_theme(target.parent / THEME_DIR, private=not settings.public,
+                        site_urls=(read_site_url(settings.config_file)[0],
+                                   _text(own.get("site_url"))),
+                        scopes=[_text(extra.get("scope") if isinstance(extra, dict) else None)])
     if target.exists():
-        settings = merge_text(rendered, directory_urls=directory_urls)
+        settings_text = merge_text(rendered, directory_urls=directory_urls,
+                                   custom_dir=THEME_DIR)
         print(f"capa: {target} exists and is left as it is; to publish the register with "
               f"it, merge these settings into it (docs_dir = the folder holding "
-              f"{args.outdir}'s pages; nav entries joined to your own; see Moving to "
-              f"Zensical in the docs):\n\n{settings}", file=sys.stderr)
+              f"{args.outdir}'s pages; nav entries joined to your own; custom_dir = the "
+              f"folder holding {theme}, which gives every page its Content-Security-Policy: "
+              f"with a custom_dir of your own, copy its site_meta block into your "
+              f"main.html; see Moving to Zensical in the docs):\n\n{settings_text}",
+              file=sys.stderr)
         return
     docs_dir = Path(os.path.relpath(args.outdir.resolve(), target.resolve().parent))
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(zensical_config(rendered, site_name=site_name,
+    target.write_text(zensical_config(rendered, site_name=_site_name(settings.config_file),
                                       docs_dir=docs_dir.as_posix(),
-                                      directory_urls=directory_urls), encoding="utf-8")
-    print(f"Zensical configuration written to {target}: zensical build -f {target}")
+                                      directory_urls=directory_urls, custom_dir=THEME_DIR),
+                      encoding="utf-8")
+    print(f"Zensical configuration written to {target} (theme override: {theme}): "
+          f"zensical build -f {target}")
+
+
+def _own_config(target: Path) -> dict[str, Any]:
+    """The ``[project]`` table of an existing FILE (its site_url and extra.scope change
+    the base_url the theme's scripts name), or nothing when it cannot be read."""
+    try:
+        project = tomllib.loads(target.read_text(encoding="utf-8")).get("project", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    return project if isinstance(project, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _site_name(config_file: Path | None) -> str:

@@ -81,8 +81,16 @@ validation = false
 """
 
 
+def _tables(custom_dir: str | None) -> str:
+    """The tables, with the theme override that gives every page its policy
+    (``zensicalcsp``) when there is one."""
+    if custom_dir is None:
+        return TABLES
+    return TABLES.replace("font = false\n", f"font = false\ncustom_dir = {_string(custom_dir)}\n")
+
+
 def zensical_config(rendered: Rendered, *, site_name: str, docs_dir: str,
-                    directory_urls: bool = True) -> str:
+                    directory_urls: bool = True, custom_dir: str | None = None) -> str:
     """A whole ``zensical.toml`` for a site that is the register alone."""
     return ("# The settings Zensical needs to publish the register; written by capa render.\n"
             "# Finding pages and review packs are built but stay out of the navigation.\n"
@@ -91,11 +99,13 @@ def zensical_config(rendered: Rendered, *, site_name: str, docs_dir: str,
             f"docs_dir = {_string(docs_dir)}\n"
             'site_dir = "site"\n'
             + settings_text(rendered, directory_urls=directory_urls) + NO_LINK_CHECK
-            + TABLES)
+            + _tables(custom_dir))
 
 
-def merge_text(rendered: Rendered, *, directory_urls: bool = True) -> str:
+def merge_text(rendered: Rendered, *, directory_urls: bool = True,
+               custom_dir: str | None = None) -> str:
     """What to add to an existing ``zensical.toml``: the ``[project]`` keys (the nav
     entries joined to one's own), then the tables (``markdown_extensions`` replacing
     Zensical's default list, which one's own pages may need in part)."""
-    return (settings_text(rendered, directory_urls=directory_urls) + TABLES).lstrip("\n")
+    return (settings_text(rendered, directory_urls=directory_urls)
+            + _tables(custom_dir)).lstrip("\n")

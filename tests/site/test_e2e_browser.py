@@ -458,11 +458,113 @@ def test_zensical_register_script_and_styles_work(page, zensical_url: str) -> No
     # capa.css applies: a badge is an inline block with rounded corners.
     badge = page.locator(".capa-badge").first
     assert badge.evaluate("b => getComputedStyle(b).borderTopLeftRadius") != "0px"
+    assert page.evaluate("window.__violations") == []  # under the page's policy
     page.goto(zensical_url + "findings/CAPA-2026-004/")
     assert page.locator("h1.capa-title").is_visible()
     nav_links = page.eval_on_selector_all(".md-nav__link[href]",
                                           "links => links.map(a => a.getAttribute('href'))")
     assert nav_links and not [href for href in nav_links if "findings/" in href]
+    assert page.evaluate("window.__violations") == []
+
+
+ZENSICAL_KINDS = {"home": "", "register": "register/", "finding": "findings/CAPA-2026-004/",
+                  "management review": "management-review/", "not found": "404.html"}
+
+
+@pytest.mark.parametrize("kind", sorted(ZENSICAL_KINDS))
+def test_zensical_pages_run_the_theme_under_the_policy(browser, zensical_url: str,
+                                                      kind: str) -> None:
+    """A Zensical-built page carries the plugin's policy in its <meta>: the theme's inline
+    scripts run by their hashes (its storage helpers exist), nothing is refused, nothing
+    loads from another host. Console errors fail the test: Chromium reports a violation
+    there too. (The not-found page's base_url is "/", not relative: its own hash.)"""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(RECORD_VIOLATIONS)
+    page = context.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        response = page.goto(zensical_url + ZENSICAL_KINDS[kind])
+        page.wait_for_load_state("networkidle")
+        assert response is not None and response.ok
+        policy = page.locator("meta[http-equiv=Content-Security-Policy]")
+        assert policy.count() == 1
+        assert "'unsafe-inline'" not in policy.get_attribute("content")
+        assert page.evaluate("typeof __md_get") == "function"
+        assert page.evaluate("window.__violations") == []
+        assert [url for url in requests if not url.startswith(zensical_url)] == []
+    finally:
+        context.close()
+    assert errors == []
+
+
+def test_zensical_charts_and_search_work_under_the_policy(page, zensical_url: str) -> None:
+    """The charts' stylesheets apply by their hashes (front matter to the page's policy);
+    Zensical's search dialog works and keeps its own stylesheet."""
+    page.goto(zensical_url + "management-review/")
+    assert page.locator("svg.capa-chart").count() == 4
+    fills = page.eval_on_selector_all(
+        "svg.capa-chart .plot > .background", "els => els.map(e => getComputedStyle(e).fill)")
+    assert len(fills) == 4 and "rgb(0, 0, 0)" not in fills  # fill:transparent applied
+    page.goto(zensical_url)
+    page.wait_for_load_state("networkidle")
+    page.click("button.md-search__button")  # the dialog is in a shadow root, its <style> too
+    page.keyboard.type("backups")
+    results = page.locator("dialog [role=listbox] [role=option]")
+    results.first.wait_for()
+    assert any("Backups never restore-tested" in text for text in results.all_text_contents())
+    # The dialog's stylesheet (a constant of the theme's bundle) applies, by its hash.
+    assert page.locator("dialog .l").evaluate("e => getComputedStyle(e).position") == "absolute"
+    assert page.evaluate("window.__violations") == []
+
+
+@pytest.fixture(scope="module")
+def zensical_raw_html_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The Zensical site of a register that trusts its writers, a script in a narrative."""
+    def register(root: Path) -> None:
+        write_evidence(root / "register", "CAPA-2026-004")
+        write_finding(root / "register", finding(), body=(
+            "<p id=\"before\">Before the script.</p>\n\n"
+            "<script>document.title = \"run\"; document.body.dataset.ran = \"yes\";</script>\n"))
+
+    root = repo_with(tmp_path_factory.mktemp("zensical-raw"), register)
+    write_config(root, {"allow_raw_html": True})
+    rendered = run_capa("render", "out", "--today", TODAY, "--zensical", cwd=root)
+    assert rendered.returncode == 0, rendered.stderr
+    result = subprocess.run([str(Path(sys.executable).parent / "zensical"), "build", "--clean",
+                             "--strict"], cwd=root, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with _serve(root / "site") as url:
+        yield url
+
+
+def test_zensical_refuses_a_script_in_a_trusted_narrative(browser,
+                                                          zensical_raw_html_url: str) -> None:
+    """Before the policy <meta>, the Zensical-built page ran this script (the host's
+    _headers leaves scripts to the generator); now it is refused and reported, and the
+    theme's own scripts still run."""
+    context = browser.new_context()
+    context.add_init_script(RECORD_VIOLATIONS)
+    page = context.new_page()
+    console: list[tuple[str, str]] = []
+    page.on("console", lambda message: console.append((message.type, message.text)))
+    try:
+        page.goto(zensical_raw_html_url + "findings/CAPA-2026-004/")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("#before").text_content() == "Before the script."
+        assert page.evaluate("document.body.dataset.ran") is None
+        assert page.title() != "run"
+        violations = page.evaluate("window.__violations")
+        assert violations and {v["directive"] for v in violations} == {"script-src-elem"}
+        assert {v["blocked"] for v in violations} == {"inline"}
+        assert any(kind == "error" and "Content Security Policy" in text
+                   for kind, text in console), console
+        assert page.evaluate("typeof __md_get") == "function"
+    finally:
+        context.close()
 
 
 # Search finds the same things with the build's shortcuts and without.
