@@ -13,7 +13,9 @@ A finding writes a clause of the register's first standard as the standard numbe
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -239,16 +241,35 @@ MAX_CATALOGUE_DEPTH = 8
 
 
 def load_catalogue_file(path: Path, shown: str) -> Catalogue:
-    """A register's own catalogue file. It arrives by pull request like a finding, so it
-    is refused before it is built when it is huge, uses YAML aliases (an alias bomb) or
-    nests deeper than a catalogue ever does (libyaml's composer recurses in C)."""
+    """A register's own catalogue file from disk, read as `catalogue_from_bytes` reads one.
+
+    Only a regular file is read, and never more than the size limit: a symbolic link the
+    change commits could point at /dev/zero or /dev/stdin, which would never end.
+    """
     try:
-        if path.stat().st_size > MAX_CATALOGUE_BYTES:
-            raise CatalogueError(f"{shown}: over {MAX_CATALOGUE_BYTES // 1024 // 1024} MiB; "
-                                 "a clause catalogue is far smaller")
-        text = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise CatalogueError(f"{shown}: cannot be read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise CatalogueError(f"{shown}: not a regular file; a clause catalogue is a "
+                                 "YAML or JSON file in the repository")
+        try:
+            text = handle.read(MAX_CATALOGUE_BYTES + 1)
+        except OSError as exc:
+            raise CatalogueError(f"{shown}: cannot be read: {exc.strerror or exc}") from None
+    return catalogue_from_bytes(text, shown)
+
+
+def catalogue_from_bytes(text: bytes, shown: str) -> Catalogue:
+    """A register's own catalogue from its bytes, wherever they come from (a file on disk,
+    or a git blob: `capa diff` reads the base branch's). It arrives by pull request like a
+    finding, so it is refused before it is built when it is huge, uses YAML aliases (an
+    alias bomb) or nests deeper than a catalogue ever does (libyaml's composer recurses
+    in C)."""
+    if len(text) > MAX_CATALOGUE_BYTES:
+        raise CatalogueError(f"{shown}: over {MAX_CATALOGUE_BYTES // 1024 // 1024} MiB; "
+                             "a clause catalogue is far smaller")
     _refuse_hostile(text, shown)
     return parse_catalogue(text, shown)
 

@@ -24,6 +24,7 @@ from .catalogue import (
     Catalogue,
     CatalogueError,
     Standards,
+    catalogue_from_bytes,
     default_standards,
     find_shipped,
     load_catalogue_file,
@@ -230,12 +231,23 @@ class Settings:
 _SETTING_NAMES = {f.name for f in fields(Settings)} - {"base_dir", "config_file"}
 
 
+# Reads a catalogue file `standards` names, given the entry as written (relative to the
+# configuration file's folder); returns (a name for messages, its bytes) or raises
+# CatalogueError. The default reads the file on disk; `capa diff` passes one that reads
+# the base branch's tree, so a change cannot bring the catalogue that judges it.
+CatalogueReader = Callable[[str], tuple[str, bytes]]
+
+
 def settings_from_mapping(block: dict[str, Any] | None, base_dir: Path,
-                          config_file: Path | None = None) -> Settings:
-    """Check and convert the plugin block; every mistake is a ConfigError naming the key."""
+                          config_file: Path | None = None, *,
+                          read_catalogue: CatalogueReader | None = None) -> Settings:
+    """Check and convert the plugin block; every mistake is a ConfigError naming the key.
+
+    ``read_catalogue`` fetches the catalogue files `standards` names (default: from disk,
+    relative to ``base_dir``)."""
     where = f"{config_file}: plugins.capa" if config_file else "capa settings"
     try:
-        return _settings(dict(block or {}), base_dir, config_file, where)
+        return _settings(dict(block or {}), base_dir, config_file, where, read_catalogue)
     except ConfigError:
         raise
     except Exception as exc:  # noqa: BLE001 - a setting must end in a message, never a traceback
@@ -243,7 +255,7 @@ def settings_from_mapping(block: dict[str, Any] | None, base_dir: Path,
 
 
 def _settings(block: dict[str, Any], base_dir: Path, config_file: Path | None,
-              where: str) -> Settings:
+              where: str, read_catalogue: CatalogueReader | None = None) -> Settings:
     unknown = sorted(map(str, set(block) - _SETTING_NAMES - _MKDOCS_ONLY))
     if unknown:
         raise ConfigError(
@@ -271,7 +283,8 @@ def _settings(block: dict[str, Any], base_dir: Path, config_file: Path | None,
             raise ConfigError(f"{where}.id_pattern: not a regular expression: {exc}") from None
         values["id_pattern"] = pattern
     if "standards" in block:
-        values["standards"] = _standards(block["standards"], base_dir, f"{where}.standards")
+        values["standards"] = _standards(block["standards"], base_dir, f"{where}.standards",
+                                         read_catalogue)
     if "sla_days" in block:
         values["sla_days"] = {**Settings().sla_days,
                               **_per_severity(block["sla_days"], f"{where}.sla_days",
@@ -391,7 +404,8 @@ def _person(contact: Any, where: str) -> Person:
     return Person(email, handle)
 
 
-def _standards(value: Any, base_dir: Path, where: str) -> Standards:
+def _standards(value: Any, base_dir: Path, where: str,
+               read: CatalogueReader | None = None) -> Standards:
     """The catalogues named, in order: a shipped standard by ID or name, or a catalogue
     file (.yaml, .yml, .json) relative to the configuration file."""
     if isinstance(value, str):
@@ -404,7 +418,7 @@ def _standards(value: Any, base_dir: Path, where: str) -> Standards:
         if not isinstance(entry, str | int) or isinstance(entry, bool) or not str(entry).strip():
             raise ConfigError(f"{where}[{index}]: a standard's ID or a catalogue file; "
                               f"got {_shown(entry)}")
-        catalogues.append(_catalogue(str(entry).strip(), base_dir, f"{where}[{index}]"))
+        catalogues.append(_catalogue(str(entry).strip(), base_dir, f"{where}[{index}]", read))
     ids: dict[str, str] = {}
     for catalogue in catalogues:
         folded = catalogue.id.casefold()  # one page name on a case-insensitive file system
@@ -416,10 +430,14 @@ def _standards(value: Any, base_dir: Path, where: str) -> Standards:
     return Standards(catalogues)
 
 
-def _catalogue(entry: str, base_dir: Path, where: str) -> Catalogue:
+def _catalogue(entry: str, base_dir: Path, where: str,
+               read: CatalogueReader | None = None) -> Catalogue:
     if entry.lower().endswith((".yaml", ".yml", ".json")):
         try:
-            return load_catalogue_file(base_dir / entry, entry)
+            if read is None:
+                return load_catalogue_file(base_dir / entry, entry)
+            shown, raw = read(entry)
+            return catalogue_from_bytes(raw, shown)
         except CatalogueError as error:
             raise ConfigError(f"{where}: {error}") from None
     found = find_shipped(entry)

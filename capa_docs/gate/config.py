@@ -24,7 +24,7 @@ from ..contract.settings import (
     settings_from_mapping,
 )
 from ..git.tree import SYMLINK, DiffError, cat_blobs, git, tree_entries
-from .configs import SideConfig, tree_reader
+from .configs import SideConfig, catalogue_reader, tree_reader
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class GateSettings:
     """BASE's register folder as a repository path ("" for the repository root)."""
     evidence: str
     """BASE's evidence folder as a repository path."""
+    catalogues: tuple[str, ...] = ()
+    """The clause catalogue files BASE's `standards` names, read from BASE's tree."""
 
 
 def gate_settings(root: Path, cwd: Path, base: str, base_ref: str, config: Path | None,
@@ -50,14 +52,16 @@ def gate_settings(root: Path, cwd: Path, base: str, base_ref: str, config: Path 
     cwd_rel = rel_folder(cwd, root)
     config_rel = base_config(root, base, base_ref, head_config, config is not None, cwd_rel,
                              changed)
-    settings = base_settings(root, base, base_ref, config_rel)
+    catalogues: list[str] = []
+    settings = base_settings(root, base, base_ref, config_rel, catalogues)
     # Where the settings' folders start, from BASE's text: resolving it on disk would
     # follow symlinks in HEAD's working tree.
     settings = dataclasses.replace(
         settings, base_dir=root / posixpath.dirname(config_rel) if config_rel else root)
     register = _setting_folder(root, config_rel, settings.register, "register")
     evidence = _setting_folder(root, config_rel, settings.evidence, "evidence")
-    return GateSettings(settings, config_rel, head_config, register, evidence)
+    return GateSettings(settings, config_rel, head_config, register, evidence,
+                        tuple(catalogues))
 
 
 def head_folders(root: Path, judging: GateSettings, head: SideConfig | None
@@ -71,8 +75,11 @@ def head_folders(root: Path, judging: GateSettings, head: SideConfig | None
     """
     if head is None or not isinstance(head.block, dict) or judging.head_config is None:
         return judging
+    # Only the folders are wanted: HEAD's `standards` is never read, so no catalogue file
+    # the change names is opened (it could be a link to /dev/zero).
+    block = {k: v for k, v in head.block.items() if k != "standards"}
     try:
-        settings = settings_from_mapping(head.block, root / posixpath.dirname(
+        settings = settings_from_mapping(block, root / posixpath.dirname(
             judging.head_config), Path(judging.head_config))
         register = _setting_folder(root, judging.head_config, settings.register, "register")
         evidence = _setting_folder(root, judging.head_config, settings.evidence, "evidence")
@@ -161,8 +168,11 @@ def base_config(root: Path, base: str, base_ref: str, head_config: str | None,
     return None
 
 
-def base_settings(root: Path, base: str, base_ref: str, config: str | None) -> Settings:
-    """Settings from BASE's own configuration file (the defaults when BASE has none)."""
+def base_settings(root: Path, base: str, base_ref: str, config: str | None,
+                  catalogues: list[str] | None = None) -> Settings:
+    """Settings from BASE's own configuration file (the defaults when BASE has none), with
+    the clause catalogues it names read from BASE's tree too (their paths added to
+    ``catalogues``)."""
     if config is None:
         return Settings(base_dir=root)
     result = git(root, "cat-file", "blob", f"{base}:{config}")
@@ -171,7 +181,10 @@ def base_settings(root: Path, base: str, base_ref: str, config: str | None) -> S
         raise DiffError(f"cannot read {where}: {result.stderr.decode().strip()}")
     # INHERIT is followed in BASE's tree, as MkDocs would follow it in BASE's checkout.
     block = plugin_block_from_text(result.stdout, where, tree_reader(root, base, base_ref))
-    return settings_from_mapping(block, root / posixpath.dirname(config), Path(where))
+    reader = catalogue_reader(root, base, base_ref, config,
+                              catalogues if catalogues is not None else [])
+    return settings_from_mapping(block, root / posixpath.dirname(config), Path(where),
+                                 read_catalogue=reader)
 
 
 def _setting_folder(root: Path, config: str | None, value: str, name: str) -> str:

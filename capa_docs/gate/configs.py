@@ -8,20 +8,23 @@ the gate must read the configuration the way MkDocs does, on both sides, to see 
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..contract.catalogue import CatalogueError
 from ..contract.settings import (
+    CatalogueReader,
     ConfigDocument,
     ConfigError,
     InheritReader,
     plugin_block,
     read_config_document,
 )
-from ..git.tree import cat_blobs, git, read_file_at, tree_entries
+from ..git.tree import SYMLINK, cat_blobs, git, read_file_at, tree_entries
 
 
 @dataclass
@@ -52,6 +55,38 @@ def tree_reader(root: Path, commit: str | None, label: str) -> InheritReader:
         return (f"{label}:{rel}" if label else rel), raw
 
     return read
+
+
+def catalogue_reader(root: Path, commit: str, label: str, config: str,
+                     read: list[str]) -> CatalogueReader:
+    """Reads the catalogue files a side's `standards` names from that side's tree, never
+    from the working tree: the catalogue decides which clauses findings may cite, so a
+    change must not bring the one that judges it. Each path read is added to ``read``
+    (gate-changed reports a change to it)."""
+    top = root.as_posix().rstrip("/") + "/"
+
+    def reader(entry: str) -> tuple[str, bytes]:
+        joined = posixpath.join(posixpath.dirname(config), entry.replace(os.sep, "/"))
+        rel = posixpath.normpath(joined)
+        if posixpath.isabs(rel):
+            rel = rel[len(top):] if rel.startswith(top) else "/"
+        if rel == "/" or rel == ".." or rel.startswith("../"):
+            raise CatalogueError(f"{entry}: outside the repository; capa diff reads "
+                                 f"{label}'s clause catalogues from {label}'s tree only")
+        shown = f"{label}:{rel}"
+        entries = tree_entries(root, commit, [rel])
+        if rel not in entries:
+            raise CatalogueError(
+                f"{shown}: {label} does not have this catalogue file, so capa diff has no "
+                "catalogue to judge clauses by (it never takes the change's copy): add the "
+                f"catalogue to {label} first, in a change of its own")
+        if entries[rel].mode == SYMLINK:
+            raise CatalogueError(f"{shown} is a symbolic link; capa diff reads {label}'s "
+                                 "catalogue from a regular file only: commit the file itself")
+        read.append(rel)
+        return shown, cat_blobs(root, [entries[rel].sha]).get(entries[rel].sha, b"")
+
+    return reader
 
 
 def read_side_config(root: Path, commit: str | None, rel: str | None,

@@ -216,3 +216,20 @@ def test_the_shipped_schema_holds_the_default_catalogue() -> None:
 
     default = Standards([shipped("27001")])
     assert schema_for(default) == finding_schema()
+
+
+@pytest.mark.parametrize("kind", ["link to /dev/zero", "over the size limit"])
+def test_a_catalogue_that_is_no_regular_file_or_too_big_is_refused(kind: str,
+                                                                    tmp_path: Path) -> None:
+    """A catalogue arrives by pull request: a committed link to /dev/zero would be read
+    forever, and a huge file would be parsed whole, unless both are refused first."""
+    own = tmp_path / "own.yaml"
+    if kind == "over the size limit":
+        own.write_text("id: POL\nstandard: x\nclauses:\n" + "  # padding\n" * 200_000)
+        message = "over 2 MiB"
+    else:
+        own.symlink_to("/dev/zero")
+        message = "not a regular file"
+    with pytest.raises(ConfigError) as caught:
+        settings_from_mapping({"standards": ["own.yaml"]}, tmp_path)
+    assert f"standards[0]: own.yaml: {message}" in str(caught.value)

@@ -8,11 +8,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from ..helpers import (
     CLOSED_MINOR,
@@ -492,3 +495,242 @@ def test_closing_on_an_lfs_pointer_is_refused(tmp_path: Path, pinned: bool) -> N
     lfs = [p for p in problems if p["rule"] == "evidence-lfs-pointer"]
     assert len(lfs) == 1 and lfs[0]["level"] == "error"
     assert "git lfs pull" in lfs[0]["message"]
+
+
+# --- E. what judges the change comes from BASE ------------------------------------------
+# A branch writes its own mkdocs.yml, catalogue and signers file; `capa diff` must judge it
+# with BASE's. Already covered elsewhere, and not repeated here: rule levels
+# (test_diff.py: test_gate_changed_is_shown_first_and_base_settings_judge), an INHERIT
+# chain (test_gate_changed.py), the register and evidence folders (test_diff.py
+# test_register_folder_comes_from_base, test_gate_changed.py moved-register tests), the
+# configuration renamed or moved (test_diff.py), a key added to BASE's allowed-signers
+# file (test_signed.py), and the schema, which is capa-docs' own (a schema file in the
+# repository is a gate-changed file: test_gate_changed.py).
+
+POLICIES = "id: POL\nstandard: ACME policies\nclauses:\n  POL-01: Handling of media\n"
+CATALOGUE = "policies/catalogue.yaml"
+WITH_POLICIES: dict[str, Any] = {"standards": ["27001", CATALOGUE]}
+
+
+def write_settings(root: Path, block: dict[str, Any]) -> None:
+    """mkdocs.yml with ``block`` as the capa plugin's settings."""
+    (root / "mkdocs.yml").write_text("site_name: Register\n" + yaml.safe_dump(
+        {"plugins": [{"capa": block}]}, sort_keys=False))
+
+
+def settings_repo(tmp_path: Path, block: dict[str, Any],
+                  files: dict[str, str] | None = None) -> Path:
+    """`main` with ``block`` as its settings, ``files`` beside it and the in-progress
+    finding; branch `pr` checked out."""
+    root = init_repo(tmp_path / "repo")
+    write_settings(root, block)
+    for name, text in (files or {}).items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    write_finding(root / "register", in_progress())
+    commit_all(root, "Base register", "2026-11-01")
+    git(root, "checkout", "-q", "-b", "pr")
+    return root
+
+
+def citing_policy(clause: str) -> dict[str, Any]:
+    return in_progress(id="CAPA-2026-006", clauses=["A.5.19", clause])
+
+
+def gate_messages(problems: list[dict[str, Any]]) -> dict[str, str]:
+    return {p["path"]: p["message"] for p in problems if p["rule"] == "gate-changed"}
+
+
+@pytest.mark.parametrize("mode", ["worktree", "commit"])
+def test_a_clause_the_change_adds_to_the_catalogue_is_unknown(tmp_path: Path,
+                                                             mode: str) -> None:
+    """The known hole: the catalogue was read from the working tree, so a branch could
+    add a made-up clause to it and cite that clause in the same change."""
+    root = settings_repo(tmp_path, WITH_POLICIES, {CATALOGUE: POLICIES})
+    (root / CATALOGUE).write_text(POLICIES + "  POL-99: Whatever this change needs\n")
+    write_finding(root / "register", citing_policy("POL:POL-99"))
+    head = ("pr",) if mode == "commit" else ()
+    if head:
+        commit_all(root, "A clause of our own, and a finding citing it")
+    code, problems = diff_json(root, *head)
+    assert code == 1
+    assert problems[0]["path"] == CATALOGUE and problems[0]["rule"] == "gate-changed"
+    assert problems[0]["line"] == 1 and problems[0]["level"] == "warning"
+    assert "land the catalogue change first, in a pull request of its own" in (
+        problems[0]["message"])
+    unknown = [p for p in problems if p["rule"] == "clause-unknown"]
+    assert [(p["path"], p["level"]) for p in unknown] == [
+        ("register/2026/CAPA-2026-006.md", "error")]
+    assert "POL:POL-99 is not a clause or control of ACME policies" in unknown[0]["message"]
+    text = run_capa("diff", "main", *head, "--today", TODAY, cwd=root).stdout
+    assert text.splitlines()[0].startswith(
+        f"{CATALOGUE}:1: warning gate-changed: this change edits a clause catalogue")
+
+
+def test_the_catalogue_change_in_its_own_pull_request_then_the_finding_pass(
+        tmp_path: Path) -> None:
+    """What the message asks for works: the catalogue change alone is a warning for the
+    code owners, and once it is on main a finding may cite the new clause."""
+    root = settings_repo(tmp_path, WITH_POLICIES, {CATALOGUE: POLICIES})
+    (root / CATALOGUE).write_text(POLICIES + "  POL-02: Supplier onboarding\n")
+    code, problems = diff_json(root)
+    assert code == 0 and list(gate_messages(problems)) == [CATALOGUE] == [
+        p["path"] for p in problems]
+    commit_all(root, "POL-02")
+    git(root, "branch", "-f", "main", "pr")
+    write_finding(root / "register", citing_policy("POL:POL-02"))
+    assert diff_json(root) == (0, [])
+
+
+def test_a_catalogue_the_change_adds_and_names_judges_nothing(tmp_path: Path) -> None:
+    """A branch that writes its own catalogue and names it in its own settings: BASE's
+    standards judge, and both files are reported."""
+    root = settings_repo(tmp_path, {})
+    (root / CATALOGUE).parent.mkdir()
+    (root / CATALOGUE).write_text(POLICIES)
+    write_settings(root, WITH_POLICIES)
+    write_finding(root / "register", citing_policy("POL:POL-01"))
+    code, problems = diff_json(root)
+    assert code == 1
+    assert sorted(gate_messages(problems)) == ["mkdocs.yml", CATALOGUE]
+    assert "a file the base branch does not have counts for nothing" in (
+        gate_messages(problems)[CATALOGUE])
+    assert [p["message"] for p in problems if p["rule"] == "clause-unknown"] == [
+        "`clauses[1]`: POL:POL-01 names no standard of this register: `POL` is not one of "
+        "27001 (ISO/IEC 27001:2022); qualify a clause with one of those IDs, e.g. 27001:4"]
+
+
+@pytest.mark.parametrize("on_base", ["missing", "a symbolic link"])
+def test_a_catalogue_base_names_but_does_not_hold_is_not_taken_from_the_change(
+        tmp_path: Path, on_base: str) -> None:
+    """BASE's settings name a catalogue BASE does not hold as a file: the branch's copy
+    (or whatever the link reaches in the checkout) must not fill the gap."""
+    files = {"policies/real.yaml": POLICIES}
+    root = settings_repo(tmp_path, WITH_POLICIES, files)
+    if on_base == "a symbolic link":
+        (root / CATALOGUE).symlink_to("real.yaml")
+        commit_all(root, "Catalogue as a link", "2026-11-02")
+        git(root, "branch", "-f", "main", "pr")
+        (root / "policies/real.yaml").write_text(POLICIES + "  POL-99: Anything\n")
+    else:
+        (root / CATALOGUE).write_text(POLICIES + "  POL-99: Anything\n")
+    write_finding(root / "register", citing_policy("POL:POL-99"))
+    result = run_capa("diff", "main", "--today", TODAY, cwd=root)
+    assert result.returncode == 2, result.stdout
+    assert result.stderr.count("\n") == 1 and f"standards[1]: main:{CATALOGUE}" in result.stderr
+    if on_base == "missing":
+        assert "main does not have this catalogue file" in result.stderr
+        assert "add the catalogue to main first, in a change of its own" in result.stderr
+    else:
+        assert "is a symbolic link" in result.stderr and "commit the file itself" in (
+            result.stderr)
+
+
+@pytest.mark.parametrize("kind", ["a link to /dev/zero", "a named pipe"])
+def test_a_catalogue_the_change_names_is_never_opened(tmp_path: Path, kind: str) -> None:
+    """HEAD's settings are read for its folders only: a catalogue they name could be a
+    link to /dev/zero (read until memory runs out) or, in a working tree, a named pipe
+    (opening it waits for a writer forever)."""
+    root = settings_repo(tmp_path, {})
+    if kind == "a named pipe":
+        os.mkfifo(root / "endless.yaml")
+    else:
+        (root / "endless.yaml").symlink_to("/dev/zero")
+    write_settings(root, {"standards": ["27001", "endless.yaml"]})
+    heads = [()] if kind == "a named pipe" else [(), ("pr",)]
+    for head in heads:
+        if head:
+            commit_all(root, "An endless catalogue")
+        result = run_capa("diff", "main", *head, "--today", TODAY, "--format", "json",
+                          cwd=root, timeout=60)
+        assert result.returncode == 0, result.stderr
+        flagged = sorted(gate_messages(problems_json(result)))
+        assert flagged == (["mkdocs.yml"] if kind == "a named pipe"
+                           else ["endless.yaml", "mkdocs.yml"])
+
+
+# Each setting a branch could loosen to pass, with BASE's value, the branch's, and a new
+# finding that breaks BASE's value: the problem is reported when only the branch has the
+# new value, and goes once the new value is on main (so it is the setting that decides).
+SETTING_ATTACKS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any], str]] = {
+    "sla_days": ({}, {"sla_days": {"minor": 3650}},
+                 in_progress(id="CAPA-2026-006", corrective_actions=[
+                     {"action": "Replace the HR feed.", "owner": "Jane Smith",
+                      "due": "2030-06-30"}]), "due-beyond-sla"),
+    "id_pattern": ({}, {"id_pattern": "^CAPA-[0-9]+(-[0-9]+)*$"},
+                   in_progress(id="CAPA-77"), "id-filename"),
+    "id_format": ({}, {"id_format": "ISMS-{seq:03}"}, in_progress(id="ISMS-001"),
+                  "id-filename"),
+    "owners": ({"owners": {"Jane Smith": "jane@example.com", "C. Trainer": "@trainer"}},
+               {"owners": {"Jane Smith": "jane@example.com", "C. Trainer": "@trainer",
+                           "M. Allory": "@mallory"}},
+               in_progress(id="CAPA-2026-006", owner="M. Allory"), "owner-unknown"),
+    "shallow_causes": ({}, {"shallow_causes": ["nothing is shallow"]},
+                       in_progress(id="CAPA-2026-006", root_cause={
+                           **CLOSED_MINOR["root_cause"], "cause": "Human error."}),
+                       "root-cause-shallow"),
+    "effectiveness_days": ({"effectiveness_days": {"minor": 30}},
+                           {"effectiveness_days": {"minor": 3650}},
+                           in_progress(id="CAPA-2026-006", corrective_actions=[
+                               {"action": "Add the review to the leavers checklist.",
+                                "owner": "Jane Smith", "due": "2026-10-20",
+                                "completed": "2026-10-15"}]),
+                           "effectiveness-overdue"),
+    "standards": ({}, {"standards": ["27001", "9001"]},
+                  in_progress(id="CAPA-2026-006", clauses=["A.5.19", "9001:8.4.1"]),
+                  "clause-unknown"),
+}
+
+
+@pytest.mark.parametrize("where", ["in the change", "on main"])
+@pytest.mark.parametrize("setting", sorted(SETTING_ATTACKS))
+def test_a_setting_the_change_loosens_does_not_judge_it(tmp_path: Path, setting: str,
+                                                        where: str) -> None:
+    base, loosened, data, rule = SETTING_ATTACKS[setting]
+    root = settings_repo(tmp_path, base if where == "in the change" else loosened)
+    write_settings(root, loosened)
+    write_finding(root / "register", data)
+    _, problems = diff_json(root)
+    hits = [p for p in problems if p["rule"] == rule]
+    if where == "on main":
+        assert hits == [] and "gate-changed" not in {p["rule"] for p in problems}, problems
+        return
+    assert len(hits) == 1, problems
+    assert hits[0]["path"] == f"register/2026/{data['id']}.md"
+    assert list(gate_messages(problems)) == ["mkdocs.yml"]
+
+
+def test_a_change_that_drops_allowed_signers_still_needs_a_signed_closure(
+        tmp_path: Path) -> None:
+    root = settings_repo(tmp_path, {"allowed_signers": "allowed_signers"},
+                         {"allowed_signers": "alice@example.com namespaces=\"git\" "
+                                             "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA\n"})
+    write_settings(root, {})
+    write_finding(root / "register", closed_from(in_progress()))
+    commit_all(root, "Close, unsigned, and stop asking for signatures")
+    code, problems = diff_json(root, "pr")
+    assert code == 1 and list(gate_messages(problems)) == ["mkdocs.yml"]
+    signature = [p["message"] for p in problems if p["rule"] == "closure-signature"]
+    assert len(signature) == 2  # the closure and the effectiveness review, both unsigned
+    assert all("is not signed" in m and "listed in allowed_signers" in m for m in signature)
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None,
+                    reason="ssh-keygen is not installed (openssh-client)")
+def test_a_change_that_points_allowed_signers_at_its_own_file_is_not_trusted(
+        tmp_path: Path) -> None:
+    from .test_signed import allowed_line, make_key, signed_commit
+
+    alice, mallory = make_key(tmp_path, "alice"), make_key(tmp_path, "mallory")
+    root = settings_repo(tmp_path, {"allowed_signers": "allowed_signers"},
+                         {"allowed_signers": allowed_line("alice@example.com", alice)})
+    (root / "ours").write_text(allowed_line("mallory@example.com", mallory))
+    write_settings(root, {"allowed_signers": "ours"})
+    write_finding(root / "register", closed_from(in_progress()))
+    signed_commit(root, "Close, signed by a key of our own list", mallory)
+    code, problems = diff_json(root, "pr")
+    assert code == 1 and list(gate_messages(problems)) == ["mkdocs.yml"]
+    signature = [p["message"] for p in problems if p["rule"] == "closure-signature"]
+    assert len(signature) == 2  # the closure and the effectiveness review
+    assert all("signed with a key the allowed-signers file does not list" in m
+               for m in signature)

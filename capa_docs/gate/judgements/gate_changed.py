@@ -34,6 +34,13 @@ _GATE_FILES = {
 # what is installed decides what judges the change.
 _INSTALL_FILES = {"pyproject.toml", "setup.py", "setup.cfg", "MANIFEST.in", "Pipfile",
                   "Pipfile.lock", "poetry.lock", "uv.lock", "pdm.lock", "pylock.toml"}
+CATALOGUE = ("a clause catalogue the capa settings name (`standards`): it decides which "
+             "clauses findings may cite")
+CATALOGUE_FIX = ("; capa diff judges clauses with the base branch's catalogue files only (a "
+                 "file the base branch does not have counts for nothing), so a finding "
+                 "citing a clause this change adds fails clause-unknown here: land the "
+                 "catalogue change first, in a pull request of its own, then the findings "
+                 "that cite it")
 _INSTALL_PATTERN = re.compile(r"(?:requirements|constraints)[^/]*\.(?:txt|in)|pylock\.[^/]+\.toml"
                               r"|[^/]+\.lock")
 
@@ -49,6 +56,8 @@ def gate_files(judge: Judge, root: Path, base: str, head: str | None,
         root, (base, head))
     configs = {judging.config, judging.head_config}
     named = _configured_files(sides)
+    for path in judging.catalogues:
+        named[path] = CATALOGUE
     signers = signers_path(judging)
     if signers is not None:
         named[signers] = ("the allowed-signers file (setting allowed_signers): the keys "
@@ -64,7 +73,8 @@ def gate_files(judge: Judge, root: Path, base: str, head: str | None,
         if reason:
             judge.report("gate-changed", path, 1,
                          f"this change edits {reason}, which decides how changes are "
-                         "judged; it needs review by the register's code owners")
+                         "judged; it needs review by the register's code owners"
+                         + (CATALOGUE_FIX if reason == CATALOGUE else ""))
 
 
 def _configured_files(sides: tuple[SideConfig | None, SideConfig | None]) -> dict[str, str]:
@@ -77,8 +87,7 @@ def _configured_files(sides: tuple[SideConfig | None, SideConfig | None]) -> dic
         for path in side.hooks if side else []:
             named[path] = "a MkDocs hook: Python that runs in the publishing build"
         for path in _catalogue_files(side):
-            named[path] = ("a clause catalogue the capa settings name (`standards`): it "
-                           "decides which clauses findings may cite")
+            named[path] = CATALOGUE
     return named
 
 
