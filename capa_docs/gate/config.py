@@ -2,8 +2,10 @@
 
 A pull request runs its own copy of the workflow, so HEAD must not choose the rules that
 judge it. This module finds the configuration file BASE keeps (which may not be the file
-HEAD reads, if the change moves or renames it), reads the capa block from BASE's blob, and
-works out the register and evidence folders as repository paths from BASE's text alone.
+HEAD reads, if the change moves or renames it), reads the capa block from BASE's blob and
+the clause catalogues it names from BASE's tree (a catalogue is settings too: it decides
+which clauses findings may cite), and works out the register and evidence folders as
+repository paths from BASE's text alone.
 """
 
 from __future__ import annotations

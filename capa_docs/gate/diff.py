@@ -7,8 +7,9 @@ files are never touched and a 10,000-finding register costs what its changed fil
 
 The base side is the merge base of BASE and HEAD (what ``git diff BASE...HEAD`` shows),
 so findings added to the base branch after the pull request forked are not reported as
-deleted. Settings come from BASE's own ``mkdocs.yml``: a pull request runs its own copy
-of the workflow, so HEAD must not choose the rules that judge it.
+deleted. Settings come from BASE's own ``mkdocs.yml``, and the clause catalogues and
+allowed-signers file it names from BASE's tree: a pull request runs its own copy of the
+workflow, so HEAD must not choose the rules that judge it.
 
 This module runs the steps in order and owns none of them: BASE's settings (`config`),
 reading both sides (`sides`), what judges the change (`judgements.gate_changed`), pairing

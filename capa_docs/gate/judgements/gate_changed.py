@@ -1,7 +1,8 @@
 """gate-changed: the change edits what judges it.
 
 Workflows, actions, CODEOWNERS, hook definitions, schemas, whatever decides what gets
-installed to run the gate, the capa settings themselves (INHERIT chains included), git
+installed to run the gate, the capa settings themselves (INHERIT chains included), the
+clause catalogues and allowed-signers file they name (the gate reads BASE's copies), git
 attributes that change what files check out as, MkDocs hooks and the scripts CI runs: a
 change to any of them changes how this and later changes are judged, or runs code where
 the register is judged and published, so the register's code owners review it first.
