@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -324,16 +325,34 @@ def repository_root(folder: Path) -> Path:
     return folder.resolve()
 
 
+MAX_WORKTREE_FILE = 16 * 1024 * 1024
+
+
 def read_file_at(root: Path, commit: str | None, rel: str) -> bytes | None:
     """One file as ``commit`` has it, or as the working tree does (``commit`` None);
-    None when absent, or a symbolic link in the working tree (never followed)."""
+    None when absent, or in the working tree when it is a symbolic link (never followed),
+    lies outside the repository through a linked folder, is not a regular file, or is
+    larger than any configuration: a change could commit a link to /dev or /dev/zero,
+    which would be read forever."""
     if commit is None:
-        path = root / rel
-        if path.is_symlink():
-            return None
-        try:
-            return path.read_bytes()
-        except OSError:
-            return None
+        return _read_worktree_file(root, rel)
     result = git(root, "cat-file", "blob", f"{commit}:{rel}")
     return result.stdout if result.returncode == 0 else None
+
+
+def _read_worktree_file(root: Path, rel: str) -> bytes | None:
+    path = root / rel
+    try:
+        if path.is_symlink() or not path.resolve().is_relative_to(root.resolve()):
+            return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, RuntimeError):
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            raw = handle.read(MAX_WORKTREE_FILE + 1)
+        except OSError:
+            return None
+    return raw if len(raw) <= MAX_WORKTREE_FILE else None

@@ -9,6 +9,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -649,6 +650,29 @@ def test_a_catalogue_the_change_names_is_never_opened(tmp_path: Path, kind: str)
                            else ["endless.yaml", "mkdocs.yml"])
 
 
+@pytest.mark.parametrize("attack", ["INHERIT through a folder link", "pyproject.toml link"])
+def test_a_working_tree_file_read_through_a_link_to_dev_is_not_read(
+        tmp_path: Path, attack: str) -> None:
+    """In CI the gate reads HEAD from the checkout. A committed link to /dev (a folder)
+    or to /dev/zero must not make it read forever: INHERIT `dev/zero` passes through a
+    folder link, and pyproject.toml is read to tell capa-docs's own repository (a
+    `capa_docs/` path in the change makes the gate ask)."""
+    root = settings_repo(tmp_path, {})
+    if attack == "INHERIT through a folder link":
+        (root / "dev").symlink_to("/dev")
+        (root / "mkdocs.yml").write_text("site_name: Register\nINHERIT: dev/zero\n")
+        expected = ["mkdocs.yml"]
+    else:
+        (root / "pyproject.toml").symlink_to("/dev/zero")
+        (root / "capa_docs").mkdir()
+        (root / "capa_docs" / "notes.txt").write_text("not capa-docs\n")
+        expected = ["pyproject.toml"]
+    result = run_capa("diff", "main", "--today", TODAY, "--format", "json", cwd=root,
+                      timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert sorted(gate_messages(problems_json(result))) == expected
+
+
 # Each setting a branch could loosen to pass, with BASE's value, the branch's, and a new
 # finding that breaks BASE's value: the problem is reported when only the branch has the
 # new value, and goes once the new value is on main (so it is the setting that decides).
@@ -734,3 +758,27 @@ def test_a_change_that_points_allowed_signers_at_its_own_file_is_not_trusted(
     assert len(signature) == 2  # the closure and the effectiveness review
     assert all("signed with a key the allowed-signers file does not list" in m
                for m in signature)
+
+
+# A step that runs the repository's own code (tests, make, tox, nox, a script), as opposed
+# to checking out, setting up, installing or running capa and mkdocs.
+_OWN_CODE = re.compile(r"\b(?:pytest|tox|nox|make)\b|\b(?:python[0-9.]*|bash|sh)\s+"
+                       r"(?!-m\s+pip\b)[\w./-]|(?:^|\s)\./")
+ROOT = Path(__file__).resolve().parents[2]
+GATED_WORKFLOWS = [ROOT / ".github" / "workflows" / "pr.yml",
+                   ROOT / "capa_docs" / "cli" / "templates" / "github-gate.yml"]
+
+
+@pytest.mark.parametrize("workflow", GATED_WORKFLOWS, ids=lambda p: p.name)
+def test_nothing_the_pull_request_brings_runs_before_its_gate(workflow: Path) -> None:
+    """The gate's inputs are the checkout and its refs, which the job can write: a test
+    file the change adds (the tests run its code) could point refs/remotes/origin/main at
+    HEAD, or put deleted findings back, before `capa diff` looks, and no gate file would
+    have changed. So in the job that runs `capa diff`, the steps before it only check
+    out, set up and install (what is installed is gate-changed)."""
+    steps = yaml.safe_load(workflow.read_text())["jobs"]["gate"]["steps"]
+    runs = [str(step.get("run", "")) for step in steps]
+    gate = next(index for index, run in enumerate(runs) if "capa diff" in run)
+    assert [run for run in runs[:gate] if _OWN_CODE.search(run)] == []
+    assert any(_OWN_CODE.search(run) for run in ("python -m pytest", "bash .ci/run",
+                                                 "make check", "python scripts/x.py"))

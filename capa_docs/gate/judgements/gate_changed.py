@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ...contract.settings import CONFIG_NAMES
-from ...git.tree import git, read_file_at
+from ...git.tree import read_file_at
 from ..config import GateSettings
 from ..configs import SideConfig, ci_run_files
 from .context import Judge
@@ -183,16 +183,9 @@ def _is_capa_docs(root: Path, commits: Iterable[str | None]) -> bool:
     """Whether the repository is capa-docs itself: then its workflows install the gate
     from the pull request, and `capa_docs/` is the judge."""
     for commit in commits:
-        if commit is None:
-            try:
-                raw = (root / "pyproject.toml").read_bytes()
-            except OSError:
-                continue
-        else:
-            result = git(root, "cat-file", "blob", f"{commit}:pyproject.toml")
-            if result.returncode != 0:
-                continue
-            raw = result.stdout
+        raw = read_file_at(root, commit, "pyproject.toml")
+        if raw is None:
+            continue
         try:
             name = tomllib.loads(raw.decode("utf-8", "replace")).get("project", {}).get("name")
         except tomllib.TOMLDecodeError:
