@@ -106,15 +106,22 @@ def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings) 
                                    _text(own.get("site_url"))),
                         scopes=[_text(extra.get("scope") if isinstance(extra, dict) else None)])
     if target.exists():
+        theme_table = own.get("theme")
+        custom = _text(theme_table.get("custom_dir")) if isinstance(theme_table, dict) else None
+        if custom and custom != THEME_DIR:
+            policy = (f"your custom_dir {custom} stays: copy the site_meta block of {theme} "
+                      f"into its main.html, which gives every page its "
+                      f"Content-Security-Policy, and again after upgrading Zensical")
+        else:
+            custom = None
+            policy = (f"custom_dir = the folder holding {theme}, which gives every page its "
+                      f"Content-Security-Policy")
         settings_text = merge_text(rendered, directory_urls=directory_urls,
-                                   custom_dir=THEME_DIR)
+                                   custom_dir=None if custom else THEME_DIR)
         print(f"capa: {target} exists and is left as it is; to publish the register with "
               f"it, merge these settings into it (docs_dir = the folder holding "
-              f"{args.outdir}'s pages; nav entries joined to your own; custom_dir = the "
-              f"folder holding {theme}, which gives every page its Content-Security-Policy: "
-              f"with a custom_dir of your own, copy its site_meta block into your "
-              f"main.html; see Moving to Zensical in the docs):\n\n{settings_text}",
-              file=sys.stderr)
+              f"{args.outdir}'s pages; nav entries joined to your own; {policy}; see "
+              f"Moving to Zensical in the docs):\n\n{settings_text}", file=sys.stderr)
         return
     docs_dir = Path(os.path.relpath(args.outdir.resolve(), target.resolve().parent))
     target.parent.mkdir(parents=True, exist_ok=True)

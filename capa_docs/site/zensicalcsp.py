@@ -4,8 +4,9 @@ Zensical runs no plugin, so nothing can hash a page after it is built, as the Mk
 plugin does (``privacy``). The policy is written before the build instead, as a theme
 override (``custom_dir``): ``main.html`` extends Zensical's ``base.html`` and puts the
 ``<meta http-equiv="Content-Security-Policy">`` (and the robots and referrer tags) right
-after ``<meta charset>``, before any script or stylesheet. Its directives are the plugin's
-(``csp.policy``): scripts and styles from the site only, never ``'unsafe-inline'``.
+after ``<meta charset>``, before any script or stylesheet, and drops the generator tag.
+Its directives are the plugin's (``csp.policy``): scripts and styles from the site only,
+never ``'unsafe-inline'``.
 
 Which hashes:
 
@@ -165,7 +166,8 @@ def mark_styles(rendered: Rendered) -> None:
 def main_html(shared: set[str], per_base: dict[str, set[str]], *, private: bool,
               styles: Iterable[str] = ()) -> str:
     """The override template: the page's policy, robots and referrer tags first in its
-    head, then the theme's own head (its ``<meta charset>`` moved first)."""
+    head, then the theme's own head (its ``<meta charset>`` moved first) without the
+    generator tag, which names the exact versions the site runs (as the plugin does)."""
     text = policy(InlineCode(scripts=shared | {_BASE}, styles=set(styles) | {_STYLES}))
     text = text.replace(f" {_BASE}", "{{ capa_base }}").replace(f" {_STYLES}",
                                                                  "{{ capa_styles }}")
@@ -185,7 +187,8 @@ def main_html(shared: set[str], per_base: dict[str, set[str]], *, private: bool,
         '<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{text}">{robots}\n'
         '<meta name="referrer" content="no-referrer">\n'
-        "{{ super() | replace('<meta charset=\"utf-8\">', '') }}\n"
+        "{{ super() | replace('<meta charset=\"utf-8\">', '')\n"
+        "   | replace('<meta name=\"generator\" content=\"' ~ generator ~ '\">', '') }}\n"
         "{% endblock %}\n")
 
 

@@ -57,6 +57,7 @@ def _check_page(path: Path) -> dict[str, list[str]]:
     assert head.first_loading is not None and head.first_loading >= 2, path
     assert head.meta(name="robots") == [{"name": "robots", "content": "noindex, nofollow"}]
     assert head.meta(name="referrer") == [{"name": "referrer", "content": "no-referrer"}]
+    assert not head.meta(name="generator"), path  # it names the exact versions
     policy = head.policy()
     assert policy["default-src"] == ["'self'"] and policy["object-src"] == ["'none'"]
     assert policy["base-uri"] == ["'self'"] and policy["form-action"] == ["'none'"]
@@ -120,6 +121,11 @@ def test_merge_text_names_the_theme_override_and_a_merged_config_builds(
         _check_page(path)
     not_found = Head((root / "site/404.html").read_text())
     assert any('new URL("/isms",location)' in script for script in not_found.scripts)
+    # A custom_dir of one's own stays: the policy's block is to be copied into it.
+    (root / "zensical.toml").write_text(own + '[project.theme]\ncustom_dir = "overrides"\n')
+    again = run_capa("render", "out", "--today", TODAY, "--zensical", cwd=root)
+    assert "your custom_dir overrides stays: copy the site_meta block of" in again.stderr
+    assert "custom_dir =" not in again.stderr.split("\n\n", 1)[1]
 
 
 def test_render_without_zensical_installed_says_so(tmp_path: Path) -> None:
