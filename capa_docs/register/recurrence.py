@@ -7,9 +7,9 @@ within the recurrence window (``recurrence_months``) of it, and either shares a 
 control *and* a root-cause category with it, or names it in ``related``. A category alone
 is too broad ("process", "ownership") and a clause alone too common to say so.
 
-The work grows with findings times keys, not with pairs: effective closures are indexed
-by (clause, category) in date order and each later finding looks up its own keys by
-bisection, so a register of 10,000 findings costs what its keys cost.
+The work grows with findings times keys, plus the pairs found: effective closures are
+indexed by (clause, category) in date order and each later finding looks up its own keys
+by bisection; never finding against finding.
 """
 
 from __future__ import annotations
@@ -72,38 +72,49 @@ class Recurrences:
 
 def recurrences(findings: Iterable[Finding], months: int, today: dt.date,
                 standards: Standards | None = None) -> Recurrences:
-    """Every (earlier, later) recurrence among ``findings`` raised on or before ``today``."""
-    findings = list(findings)
-    by_id = {f.id: f for f in findings}
+    """Every (earlier, later) recurrence among ``findings`` raised on or before ``today``.
+
+    Each later finding gathers the earlier IDs it recurs in a set of its own (a pair
+    shows once per key the two share), and the lists are built from those sets in ID
+    order: no set of every pair is built and sorted, which at 10,000 findings and
+    300,000 pairs was most of the cost.
+    """
+    keyed = [(f, clause_category_keys(f, standards), closed_effective(f)) for f in findings]
+    # a finding named in `related`, by ID (the last of one ID, as a dict by ID keeps it)
+    effective = {f.id: closed for f, _, closed in keyed}
     closures: dict[tuple[str, str], list[tuple[dt.date, str]]] = defaultdict(list)
-    for finding in findings:
-        closed = closed_effective(finding)
+    for finding, keys, closed in keyed:
         if closed is not None:
-            for key in clause_category_keys(finding, standards):
+            for key in keys:
                 closures[key].append((closed, finding.id))
-    for entries in closures.values():
+    index: dict[tuple[str, str], tuple[list[dt.date], list[str]]] = {}
+    for key, entries in closures.items():
         entries.sort()
-    pairs: set[tuple[str, str]] = set()
-    for later in findings:
+        index[key] = ([day for day, _ in entries], [fid for _, fid in entries])
+    found: dict[str, set[str]] = {}
+    for later, keys, _ in keyed:
         raised = as_date(later.data.get("raised"))
         if raised is None or raised > today or later.data.get("severity") == "conformity":
             continue
         low = months_before(raised, months)
-        later_id = later.id
-        for key in clause_category_keys(later, standards):
-            entries = closures.get(key, [])
-            start = bisect.bisect_left(entries, (low, ""))
-            end = bisect.bisect_right(entries, (raised, "\uffff"))
-            pairs.update((fid, later_id) for _, fid in entries[start:end] if fid != later_id)
+        earlier = found.setdefault(later.id, set())
+        for key in keys:
+            dates, ids = index.get(key, _NO_CLOSURES)
+            earlier.update(ids[bisect.bisect_left(dates, low):bisect.bisect_right(dates, raised)])
         for named in later.data.get("related") or []:
-            earlier = by_id.get(named) if isinstance(named, str) else None
-            closed = closed_effective(earlier) if earlier is not None else None
-            if closed is not None and named != later_id and low <= closed <= raised:
-                pairs.add((named, later_id))
+            closed = effective.get(named) if isinstance(named, str) else None
+            if closed is not None and low <= closed <= raised:
+                earlier.add(named)
     result = Recurrences()
-    for earlier, later in sorted(pairs):
-        result.recurred_as.setdefault(earlier, []).append(later)
-        result.recurs.setdefault(later, []).append(earlier)
-    for ids in result.recurs.values():
-        ids.sort()
+    for later_id in sorted(found):
+        earlier = found[later_id]
+        earlier.discard(later_id)
+        if earlier:
+            result.recurs[later_id] = ids = sorted(earlier)
+            for fid in ids:
+                result.recurred_as.setdefault(fid, []).append(later_id)
+    result.recurred_as = dict(sorted(result.recurred_as.items()))
     return result
+
+
+_NO_CLOSURES: tuple[list[dt.date], list[str]] = ([], [])
