@@ -15,7 +15,7 @@ from pathlib import Path
 # A top-level block of our templates: from a line opening `<div class="capa"` (or
 # `"capa ...`) to the first line that is exactly `</div>`. Finding text cannot forge
 # either line: its newlines are rendered as `&#10;`.
-_BLOCK = re.compile(r'^<div class="capa[ "].*?^</div>$', re.MULTILINE | re.DOTALL)
+_BLOCK_START = re.compile(r'^<div class="capa[ "]', re.MULTILINE)
 _BLOCK_END = re.compile(r"^</div>$", re.MULTILINE)
 _PLACEHOLDER = re.compile(r"<!-- capa-block (\d+) -->")
 _UNSEARCHED = "data-search-exclude"
@@ -36,16 +36,30 @@ class Page:
         with its Markdown processor and put the blocks back into the converted page."""
         blocks: list[str] = []
 
-        def stash(match: re.Match[str]) -> str:
-            blocks.append(match.group(0))
-            return f"<!-- capa-block {len(blocks) - 1} -->"
-
-        return _BLOCK.sub(stash, self.text), blocks
+        pieces: list[str] = []
+        at = 0
+        for start, end in block_spans(self.text):
+            pieces.append(self.text[at:start])
+            pieces.append(f"<!-- capa-block {len(blocks)} -->")
+            blocks.append(self.text[start:end])
+            at = end
+        pieces.append(self.text[at:])
+        return "".join(pieces), blocks
 
 
 def block_spans(text: str) -> list[tuple[int, int]]:
-    """Where each top-level HTML block of a page's text starts and ends."""
-    return [match.span() for match in _BLOCK.finditer(text)]
+    """Where each top-level HTML block of a page's text starts and ends: an opening line,
+    then the first closing line after it (two searches a block, where one lazy pattern
+    over both tried the closing line at every character of the block)."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    while (start := _BLOCK_START.search(text, at)) is not None:
+        end = _BLOCK_END.search(text, start.end())
+        if end is None:
+            break
+        spans.append((start.start(), end.end()))
+        at = end.end()
+    return spans
 
 
 def restore_blocks(html_text: str, blocks: list[str], *, searched_only: bool = False) -> str:

@@ -70,24 +70,26 @@ def write_site(rendered: Rendered, outdir: Path) -> list[Path]:
     """Write pages, assets and evidence under ``outdir`` (``capa render``)."""
     import shutil
 
+    made: set[Path] = set()
+
+    def target(uri: str) -> Path:
+        path = outdir / uri
+        if path.parent not in made:  # one mkdir a folder, not one a file
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        return path
+
     written = []
     for uri, page in rendered.pages.items():
-        written.append(_write(outdir, uri, page.text.encode("utf-8")))
+        written.append(target(uri))
+        written[-1].write_bytes(page.text.encode("utf-8"))
     for uri, content in rendered.assets.items():
-        written.append(_write(outdir, uri, content))
+        written.append(target(uri))
+        written[-1].write_bytes(content)
     for uri, source in rendered.files.items():
-        target = outdir / uri
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-        written.append(target)
+        written.append(target(uri))
+        shutil.copyfile(source, written[-1])
     return written
-
-
-def _write(outdir: Path, uri: str, content: bytes) -> Path:
-    target = outdir / uri
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(content)
-    return target
 
 
 @dataclass
