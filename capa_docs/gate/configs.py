@@ -121,17 +121,23 @@ def _hooks(document: dict[str, Any], rel: str) -> list[str]:
 _PATH_TOKEN = re.compile(r"(?<![\w./-])(?:\./)?([\w.-]+(?:/[\w.-]+)+|[\w-][\w.-]*\.(?:py|sh|bash))"
                          r"(?![\w/-])")
 _CI_FILES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
+# Where the steps of local actions and GitLab's `include: local:` files live (their YAML
+# files only: a script kept there is not itself a list of steps).
+_CI_FOLDERS = (".github/actions", ".gitlab")
 _TOOLS = {"make": ("Makefile", "GNUmakefile", "makefile"), "tox": ("tox.ini",),
           "nox": ("noxfile.py",)}
 
 
 def ci_run_files(root: Path, commit: str) -> set[str]:
-    """Files the project's CI runs at ``commit``: scripts its workflow steps name, and
-    the Makefile, tox.ini or noxfile.py when a step calls make, tox or nox."""
+    """Files the project's CI runs at ``commit``: scripts its workflow steps name (in a
+    workflow, a local action under .github/actions/, the GitLab CI configuration or a
+    file under .gitlab/ it can include), and the Makefile, tox.ini or noxfile.py when a
+    step calls make, tox or nox."""
     listing = git(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--",
-                  ".github/workflows", *_CI_FILES)
+                  ".github/workflows", *_CI_FOLDERS, *_CI_FILES)
     entries = [r.partition(b"\t") for r in listing.stdout.split(b"\0") if r]
-    shas = [meta.split()[2].decode() for meta, _, _ in entries if len(meta.split()) == 3]
+    shas = [meta.split()[2].decode() for meta, _, path in entries if len(meta.split()) == 3
+            and (path.startswith(b".github/workflows/") or path.endswith((b".yml", b".yaml")))]
     text = "\n".join(b.decode("utf-8", "replace") for b in cat_blobs(root, shas).values())
     candidates = {m.group(1).removeprefix("./") for m in _PATH_TOKEN.finditer(text)}
     for word, names in _TOOLS.items():

@@ -673,6 +673,42 @@ def test_a_working_tree_file_read_through_a_link_to_dev_is_not_read(
     assert sorted(gate_messages(problems_json(result))) == expected
 
 
+CI_STEPS = {
+    "a local action": {
+        ".github/workflows/ci.yml": "on: pull_request\njobs:\n  gate:\n    runs-on: x\n"
+                                    "    steps:\n      - uses: ./.github/actions/gate\n",
+        ".github/actions/gate/action.yml": "runs:\n  using: composite\n  steps:\n"
+                                           "    - run: bash tools/check.sh\n"
+                                           "      shell: bash\n"},
+    "a GitLab include": {
+        ".gitlab-ci.yml": "include:\n  - local: .gitlab/ci/gate.yml\n",
+        ".gitlab/ci/gate.yml": "gate:\n  script:\n    - bash tools/check.sh\n"},
+}
+
+
+@pytest.mark.parametrize("where", sorted(CI_STEPS))
+def test_a_script_ci_runs_through_a_local_action_or_include_is_flagged(
+        tmp_path: Path, where: str) -> None:
+    """The steps that run tools/check.sh are not in the workflow file: a change that makes
+    the script lenient must still be reviewed as part of the gate."""
+    root = settings_repo(tmp_path, {}, {**CI_STEPS[where], "tools/check.sh": "capa diff\n"})
+    (root / "tools/check.sh").write_text("exit 0\n")
+    code, problems = diff_json(root)
+    assert code == 0 and list(gate_messages(problems)) == ["tools/check.sh"]
+    assert "a script the project's CI runs" in problems[0]["message"]
+
+
+def test_an_evidence_folder_moved_over_the_findings_deletes_them(tmp_path: Path) -> None:
+    """`evidence:` pointed at a folder of findings would make them evidence, out of the
+    register: each is judged as deleted."""
+    root = settings_repo(tmp_path, {})
+    write_settings(root, {"evidence": "register/2026"})
+    code, problems = diff_json(root)
+    assert code == 1 and list(gate_messages(problems)) == ["mkdocs.yml"]
+    assert [(p["path"], p["rule"]) for p in problems[1:]] == [
+        ("register/2026/CAPA-2026-005.md", "finding-deleted")]
+
+
 # Each setting a branch could loosen to pass, with BASE's value, the branch's, and a new
 # finding that breaks BASE's value: the problem is reported when only the branch has the
 # new value, and goes once the new value is on main (so it is the setting that decides).
