@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -113,11 +114,20 @@ ALWAYS_ERRORS = {
 }
 
 
+# repr for messages, with bounded work: YAML aliases can make a value of a few lines that
+# repr would write out in billions of items (a "billion laughs" under `register:`).
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 3
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = _REPR.maxfrozenset = 12
+_REPR.maxstring = _REPR.maxother = 200
+
+
 def _shown(value: Any) -> str:
-    """``repr`` of a setting for a message: short, and never raising (an int too long)."""
+    """``repr`` of a setting for a message: short, and never raising (an int too long) or
+    expanding a value built from YAML aliases."""
     try:
-        text = repr(value)
-    except ValueError:
+        text = _REPR.repr(value)
+    except (ValueError, RecursionError):
         return "a number too long to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -526,11 +536,14 @@ def _reviews(value: Any, where: str) -> dict[str, str]:
             rid = str(review_id)
         except ValueError:  # an integer too long to write out
             raise ConfigError(f"{where}: a review ID too long to use") from None
-        text = when.isoformat() if isinstance(when, dt.date) else str(when)
+        # str() of a list could expand YAML aliases: only a date or a scalar is written out.
+        scalar = isinstance(when, str | int | float) and not isinstance(when, bool)
+        text = when.isoformat() if isinstance(when, dt.date) else str(when) if scalar else ""
         try:
             dt.date.fromisoformat(text)
         except ValueError:
-            raise ConfigError(f"{where}.{rid}: not a date (YYYY-MM-DD): {when!r}") from None
+            raise ConfigError(f"{where}.{rid}: not a date (YYYY-MM-DD): {_shown(when)}"
+                              ) from None
         name = review_page_name(rid)
         if not name:
             raise ConfigError(f"{where}: review ID {rid!r} has no letter or digit to name its "

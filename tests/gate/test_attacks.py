@@ -673,6 +673,34 @@ def test_a_working_tree_file_read_through_a_link_to_dev_is_not_read(
     assert sorted(gate_messages(problems_json(result))) == expected
 
 
+def alias_bomb(key: str) -> str:
+    """mkdocs.yml whose capa `key` is nine levels of nine YAML aliases: a few lines that
+    stand for 387 million items once written out."""
+    lines = ["site_name: Register", "a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, 9):
+        lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]")
+    return "\n".join([*lines, "plugins:", "  - capa:", f"      {key}: *a8", ""])
+
+
+@pytest.mark.parametrize("key", ["register", "reviews"])
+def test_a_yaml_alias_bomb_in_the_change_settings_is_reported_not_expanded(
+        tmp_path: Path, key: str) -> None:
+    """HEAD's settings are read for their folders, and a setting of the wrong kind is
+    named in the message: writing the value out would never end."""
+    root = settings_repo(tmp_path, {})
+    bomb = alias_bomb(key)
+    if key == "reviews":
+        bomb = bomb.replace("      reviews: *a8", "      reviews: {MR-2026-Q4: *a8}")
+    (root / "mkdocs.yml").write_text(bomb)
+    result = run_capa("diff", "main", "--today", TODAY, "--format", "json", cwd=root,
+                      timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert list(gate_messages(problems_json(result))) == ["mkdocs.yml"]
+    validate = run_capa("validate", "--today", TODAY, cwd=root, timeout=60)
+    assert validate.returncode == 2 and len(validate.stderr) < 500, validate.stderr
+    assert "[[[[...]" in validate.stderr
+
+
 CI_STEPS = {
     "a local action": {
         ".github/workflows/ci.yml": "on: pull_request\njobs:\n  gate:\n    runs-on: x\n"
