@@ -15,7 +15,7 @@ from .test_diff import diff_json, repo  # noqa: F401  (the shared fixture)
 
 # Every name, folder and pattern the rule knows, each with a path it must flag.
 GATE_FILES = [
-    "CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".pre-commit-config.yaml",
+    "CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".pre-commit-config.yaml", ".mailmap",
     ".pre-commit-hooks.yaml", ".github/workflows/pr.yml", ".github/actions/gate/action.yml",
     "action.yml", "tools/action.yaml", "pyproject.toml", "setup.py", "setup.cfg",
     "MANIFEST.in", "Pipfile", "Pipfile.lock", "poetry.lock", "uv.lock", "pdm.lock",

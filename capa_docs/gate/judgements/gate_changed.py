@@ -30,6 +30,10 @@ _GATE_FILES = {
     "CODEOWNERS": "CODEOWNERS", ".github/CODEOWNERS": "CODEOWNERS",
     "docs/CODEOWNERS": "CODEOWNERS", ".gitlab/CODEOWNERS": "CODEOWNERS",
     ".pre-commit-config.yaml": "the pre-commit configuration",
+    # git log's %aN and %aE follow it: the published audit trail's record of who made
+    # each commit, every commit before this change included.
+    ".mailmap": ("git's .mailmap, which rewrites the author names and e-mails the "
+                 "published audit trail shows for every commit"),
 }
 # The gate installs itself from the pull request (`pip install .`), so whatever decides
 # what is installed decides what judges the change.
