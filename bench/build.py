@@ -32,6 +32,11 @@ the exit code is 1 when any comparison fails.
                                           # --packs, --phases; several may be given)
     python bench/build.py --runs 5 1000  # five timed rounds (default 3)
     python bench/build.py --shape realistic 1000   # findings like a mature register's
+    python bench/build.py --rebuild --zensical 1000  # each build over the last one's output
+
+Each build writes into empty folders, as CI's fresh clone does (``set_aside``);
+``--rebuild`` builds over the last build's output instead, as a second build on one's own
+machine does.
 
 `--shape realistic` takes its findings from bench/realistic.py (long narratives with a
 list and a table, 5 to 7 corrective actions, 5 to 7 evidence files per closed finding,
@@ -389,6 +394,12 @@ def run_measured(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[fl
     return elapsed, usage.ru_maxrss
 
 
+REBUILD = False
+"""``--rebuild``: each build over the last one's output, as a second build on one's own
+machine: MkDocs empties its site folder, ``capa render`` writes over its pages and
+``zensical build --clean`` empties its cache."""
+
+
 def set_aside(*folders: Path) -> None:
     """Move what the last build wrote out of the way, into a folder deleted when the
     bench ends: each build writes into empty folders, as in CI's fresh clone.
@@ -399,6 +410,8 @@ def set_aside(*folders: Path) -> None:
     of the last one: 59% of its time in the kernel, ``find_get_block_common`` and
     ``recently_deleted``; its CPU time 6.7 s against 3.7 s into empty folders).
     """
+    if REBUILD:
+        return
     for folder in folders:
         if folder.exists():
             trash = folder.parent.parent / "set-aside"
@@ -501,7 +514,7 @@ def interleaved_all(builds: list, runs: int) -> list[list[float]]:
 def zensical_build(root: Path, out: Path) -> float:
     """``capa render`` with its Zensical configuration, then ``zensical build`` from an
     empty cache: the Zensical path from the register to the site."""
-    set_aside(out, root / "zensical-site", root / ".cache")
+    set_aside(out, root / "zensical-site", root / ".cache")  # --clean empties .cache
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
     config = root / "zensical.toml"
     config.unlink(missing_ok=True)
@@ -599,6 +612,7 @@ def main_phases(n: int, shape: str) -> None:
 if __name__ == "__main__":
     args = sys.argv[1:]
     only = [flag for flag in ("--packs", "--zensical", "--phases", "--plugin") if flag in args]
+    REBUILD = "--rebuild" in args
     rounds = 3
     if "--runs" in args:
         at = args.index("--runs")
