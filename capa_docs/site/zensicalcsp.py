@@ -110,7 +110,8 @@ def theme_scripts(templates: Path, bases: list[str]) -> tuple[set[str], dict[str
                 shared.add(source_hash(raw))
                 continue
             try:
-                texts = {base: env.from_string(raw).render(base_url=base, config={"extra": {}})
+                template = env.from_string(raw)
+                texts = {base: template.render(base_url=base, config={"extra": {}})
                          for base in bases}
             except jinja2.TemplateError:
                 continue
