@@ -123,8 +123,9 @@ DIFF_RULES: dict[str, Rule] = {
         Rule("severity-lowered", WARNING, "A finding's severity was lowered."),
         Rule("source-changed", WARNING, "A finding's `source` (where it came from) changed."),
         Rule("closure-signature", ERROR, "With `allowed_signers` set, the commit that "
-             "closes a finding or records its effectiveness review is not signed by a key "
-             "the base branch's allowed-signers file lists."),
+             "closes a finding or records its effectiveness review, or a later commit of the "
+             "change that edits it again, is not signed by a key the base branch's "
+             "allowed-signers file lists."),
         Rule("action-removed", ERROR, "A corrective action still open on the base branch is "
              "missing from the finding the change closes."),
     )

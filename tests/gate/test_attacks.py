@@ -846,3 +846,38 @@ def test_nothing_the_pull_request_brings_runs_before_its_gate(workflow: Path) ->
     assert [run for run in runs[:gate] if _OWN_CODE.search(run)] == []
     assert any(_OWN_CODE.search(run) for run in ("python -m pytest", "bash .ci/run",
                                                  "make check", "python scripts/x.py"))
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None,
+                    reason="ssh-keygen is not installed (openssh-client)")
+@pytest.mark.parametrize("after", ["unsigned", "signed by a listed key", "uncommitted"])
+def test_a_signed_closure_rewritten_afterwards_in_the_same_change(tmp_path: Path,
+                                                                   after: str) -> None:
+    """Alice signs the closure; a later commit of the same pull request swaps its evidence.
+    The closure merged would not be the one she signed, so every later commit that
+    changes the finding must be signed too."""
+    from .test_signed import allowed_line, make_key, signed_commit
+
+    alice = make_key(tmp_path, "alice")
+    root = settings_repo(tmp_path, {"allowed_signers": "allowed_signers"},
+                         {"allowed_signers": allowed_line("alice@example.com", alice)})
+    write_finding(root / "register", closed_from(in_progress()))
+    signed = signed_commit(root, "Close CAPA-2026-005", alice)
+    write_finding(root / "register", closed_from(in_progress(), evidence=[
+        {"url": "https://intranet.example.com/something-else"}]))
+    if after != "uncommitted":
+        later = signed_commit(root, "Tidy", alice if after.startswith("signed") else None)
+    code, problems = diff_json(root, *(() if after == "uncommitted" else ("pr",)))
+    signature = [p["message"] for p in problems if p["rule"] == "closure-signature"]
+    if after.startswith("signed"):
+        assert (code, signature) == (0, [])
+        return
+    assert code == 1 and len(signature) == 1, problems
+    if after == "unsigned":
+        assert signature[0].startswith(
+            f"commit {later[:10]} changed CAPA-2026-005 after the signed commit "
+            f"{signed[:10]} that closed it, and is not signed")
+    else:
+        assert signature[0].startswith(
+            f"CAPA-2026-005 is changed after the signed commit {signed[:10]} that closed "
+            "it, in the working tree: commit the change signed")

@@ -1,5 +1,6 @@
 """closure-signature: with ``allowed_signers`` set on BASE, the commit that closes a finding,
-and the one that records its effectiveness review, must be signed by a key BASE lists.
+the one that records its effectiveness review, and any later commit of the change that
+edits the finding again must be signed by a key BASE lists.
 
 Anyone who can push can write ``status: closed``; a signature by a listed key says who
 vouched for it. The key list is BASE's file, read from BASE's tree, never HEAD's: a
@@ -40,6 +41,8 @@ class _Wanted:
     """Its path on HEAD and, if it moved, on BASE: the log follows both."""
     base: dict[str, Any] | None
     head: Finding
+    raw: bytes = b""
+    """HEAD's bytes of the finding (the working tree's, when HEAD is the working tree)."""
 
 
 def signers_path(judging: GateSettings) -> str | None:
@@ -93,7 +96,8 @@ def _wanted(sides: Sides) -> list[_Wanted]:
         review = _review(new.data)
         if closing or (review is not None and review != _review(old_data)):
             paths = (rel,) if old is None or old.path == rel else (rel, old.path)
-            out.append(_Wanted(rel, new.id, paths, old_data, new))
+            out.append(_Wanted(rel, new.id, paths, old_data, new,
+                               sides.head.raw.get(rel, b"")))
     return out
 
 
@@ -125,20 +129,27 @@ def _judge(judge: Judge, item: _Wanted, steps: list[tuple[str, dict[str, str]]],
            blobs: dict[str, bytes], verdicts: dict[str, Signature], head: str | None,
            signers: str) -> None:
     """Walk the finding's versions through the change; check the last commit that closed
-    it and the one that recorded its review as it stands."""
+    it, the one that recorded its review as it stands, and every later one that changed it
+    (the closure merged must be the one signed)."""
     previous = item.base
     closing: str | None = None
     review: str | None = None
+    later: list[str] = []
+    last = b""
     final_review = _review(item.head.data)
     for sha, changes in steps:
         blob = next((changes[p] for p in item.paths if p in changes), None)
         if blob is None:
             continue
-        data = parse(blobs.get(blob, b""))
+        last = blobs.get(blob, b"")
+        data = parse(last)
         if data is None:
+            later += [sha] if closing else []
             continue
         if data.get("status") == "closed" and (previous or {}).get("status") != "closed":
-            closing = sha
+            closing, later = sha, []
+        elif closing:
+            later.append(sha)
         if final_review is not None and _review(data) != _review(previous):
             review = sha if _review(data) == final_review else None
         previous = data
@@ -150,8 +161,34 @@ def _judge(judge: Judge, item: _Wanted, steps: list[tuple[str, dict[str, str]]],
     base_closed = (item.base or {}).get("status") == "closed"
     if not base_closed or closing:
         _check(judge, item, "closure", "status", closing, verdicts, signers)
-    if final_review is not None and final_review != _review(item.base):
+    reviewed = final_review is not None and final_review != _review(item.base)
+    if reviewed:
         _check(judge, item, "effectiveness review", "closure", review, verdicts, signers)
+    if closing and verdicts.get(closing, Signature(closing, "")).good:
+        unchecked = [sha for sha in later if not (reviewed and sha == review)]
+        _after_closure(judge, item, closing, unchecked, verdicts, signers,
+                       head is None and last != item.raw)
+
+
+def _after_closure(judge: Judge, item: _Wanted, closing: str, later: list[str],
+                   verdicts: dict[str, Signature], signers: str, in_worktree: bool) -> None:
+    """A commit after the signed closing one that changes the finding again (new evidence,
+    say) must be signed too, or the closure merged is not the one signed."""
+    for sha in later:
+        verdict = verdicts.get(sha)
+        if verdict is not None and verdict.good:
+            continue
+        text = verdict.describe() if verdict is not None else "not found"
+        judge.at(RULE, item.head, item.rel, ("closure",),
+                 f"commit {sha[:10]} changed {item.fid} after the signed commit "
+                 f"{closing[:10]} that closed it, and is {text}; the closure merged must be "
+                 f"the one signed: sign every later commit that changes the finding with a "
+                 f"key listed in {signers}, or fold the change into the closing commit")
+    if in_worktree:
+        judge.at(RULE, item.head, item.rel, ("closure",),
+                 f"{item.fid} is changed after the signed commit {closing[:10]} that closed "
+                 f"it, in the working tree: commit the change signed with a key listed in "
+                 f"{signers}")
 
 
 def _check(judge: Judge, item: _Wanted, what: str, key: str, sha: str | None,
