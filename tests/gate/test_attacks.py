@@ -879,5 +879,36 @@ def test_a_signed_closure_rewritten_afterwards_in_the_same_change(tmp_path: Path
             f"{signed[:10]} that closed it, and is not signed")
     else:
         assert signature[0].startswith(
-            f"CAPA-2026-005 is changed after the signed commit {signed[:10]} that closed "
-            "it, in the working tree: commit the change signed")
+            f"CAPA-2026-005 as this change leaves it is not the version the signed commit "
+            f"{signed[:10]} that closed it, or a later signed commit, records (it was "
+            "changed in the working tree")
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None,
+                    reason="ssh-keygen is not installed (openssh-client)")
+def test_a_signed_closure_rewritten_in_a_merge_commit(tmp_path: Path) -> None:
+    """The same swap hidden in a merge: `git log --raw` lists no changes for a merge
+    commit, so the change is found by comparing what HEAD holds with the last version a
+    listed commit records."""
+    from .test_signed import allowed_line, make_key, signed_commit
+
+    alice = make_key(tmp_path, "alice")
+    root = settings_repo(tmp_path, {"allowed_signers": "allowed_signers"},
+                         {"allowed_signers": allowed_line("alice@example.com", alice)})
+    write_finding(root / "register", closed_from(in_progress()))
+    signed = signed_commit(root, "Close CAPA-2026-005", alice)
+    git(root, "checkout", "-q", "-b", "side", "main")
+    (root / "notes.txt").write_text("unrelated\n")
+    commit_all(root, "Unrelated")
+    git(root, "checkout", "-q", "pr")
+    git(root, "merge", "-q", "--no-ff", "--no-commit", "side")
+    write_finding(root / "register", closed_from(in_progress(), evidence=[
+        {"url": "https://intranet.example.com/something-else"}]))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Merge side")
+    code, problems = diff_json(root, "pr")
+    signature = [p["message"] for p in problems if p["rule"] == "closure-signature"]
+    assert code == 1 and len(signature) == 1, problems
+    assert signature[0].startswith(
+        f"CAPA-2026-005 as this change leaves it is not the version the signed commit "
+        f"{signed[:10]} that closed it, or a later signed commit, records")

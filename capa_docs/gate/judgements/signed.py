@@ -166,14 +166,15 @@ def _judge(judge: Judge, item: _Wanted, steps: list[tuple[str, dict[str, str]]],
         _check(judge, item, "effectiveness review", "closure", review, verdicts, signers)
     if closing and verdicts.get(closing, Signature(closing, "")).good:
         unchecked = [sha for sha in later if not (reviewed and sha == review)]
-        _after_closure(judge, item, closing, unchecked, verdicts, signers,
-                       head is None and last != item.raw)
+        _after_closure(judge, item, closing, unchecked, verdicts, signers, last != item.raw)
 
 
 def _after_closure(judge: Judge, item: _Wanted, closing: str, later: list[str],
-                   verdicts: dict[str, Signature], signers: str, in_worktree: bool) -> None:
+                   verdicts: dict[str, Signature], signers: str, unrecorded: bool) -> None:
     """A commit after the signed closing one that changes the finding again (new evidence,
-    say) must be signed too, or the closure merged is not the one signed."""
+    say) must be signed too, or the closure merged is not the one signed; and HEAD must
+    hold the version the last of them records (``unrecorded``: it does not, changed in the
+    working tree or by a merge commit, whose changes `git log --raw` does not list)."""
     for sha in later:
         verdict = verdicts.get(sha)
         if verdict is not None and verdict.good:
@@ -184,11 +185,12 @@ def _after_closure(judge: Judge, item: _Wanted, closing: str, later: list[str],
                  f"{closing[:10]} that closed it, and is {text}; the closure merged must be "
                  f"the one signed: sign every later commit that changes the finding with a "
                  f"key listed in {signers}, or fold the change into the closing commit")
-    if in_worktree:
+    if unrecorded:
         judge.at(RULE, item.head, item.rel, ("closure",),
-                 f"{item.fid} is changed after the signed commit {closing[:10]} that closed "
-                 f"it, in the working tree: commit the change signed with a key listed in "
-                 f"{signers}")
+                 f"{item.fid} as this change leaves it is not the version the signed commit "
+                 f"{closing[:10]} that closed it, or a later signed commit, records (it was "
+                 "changed in the working tree, or in a merge commit): commit the change on "
+                 f"its own, signed with a key listed in {signers}")
 
 
 def _check(judge: Judge, item: _Wanted, what: str, key: str, sha: str | None,
