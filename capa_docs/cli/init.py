@@ -10,7 +10,14 @@ from pathlib import Path
 from ..contract.settings import CONFIG_NAMES, ConfigError
 from . import import_
 from .common import EXIT_OK, Commands
-from .starter import CI_CHOICES, DEFAULT_NAME, default_install, starter_files, write_starter
+from .starter import (
+    CI_CHOICES,
+    DEFAULT_NAME,
+    SITE_CHOICES,
+    default_install,
+    starter_files,
+    write_starter,
+)
 
 
 def add_parser(commands: Commands) -> None:
@@ -30,6 +37,10 @@ def add_parser(commands: Commands) -> None:
                       help="github: a pull-request gate and a site workflow (default); "
                            "gitlab: .gitlab-ci.yml with the same gate on merge requests, "
                            "a pages job and scheduled reminders; none: no CI files")
+    init.add_argument("--site", choices=SITE_CHOICES, default="mkdocs",
+                      help="mkdocs: CI builds the site with the MkDocs plugin (default); "
+                           "zensical: with capa render and Zensical, Material for MkDocs' "
+                           "successor (requirements.txt pins it)")
     init.add_argument("--install", default=None, metavar="SPEC",
                       help="what CI and the pre-commit hook install: a pinned requirement "
                            f"(default: {default_install()}), a git URL "
@@ -45,7 +56,7 @@ def add_parser(commands: Commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root: Path = args.dir
-    files = starter_files(args.name, args.ci, args.install or default_install())
+    files = starter_files(args.name, args.ci, args.install or default_install(), args.site)
     if args.source is not None and not args.source.is_file():
         raise ConfigError(f"{args.source}: no such file to import")
     prepare(root)

@@ -53,17 +53,26 @@ def add_parser(commands: Commands) -> None:
                              "(capa-theme/ beside FILE) that gives every page its "
                              "Content-Security-Policy; an existing FILE is left as it is and "
                              "the settings to merge into it are printed")
+    render.add_argument("--pages", type=Path, default=None, metavar="DIR",
+                        help="also publish the site's own pages from DIR (the plugin's "
+                             "docs_dir, such as docs): its Markdown files in the navigation "
+                             "after the register's, its other files as they are")
+    render.add_argument("--site-dir", default="site", metavar="DIR",
+                        help="with --zensical: the folder the written configuration builds "
+                             "the site into, beside FILE (default site)")
     add_common(render)
     render.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..site.hosting import generator_host_files
-    from ..site.render import build_site, write_site
+    from ..site.render import add_own_pages, build_site, write_site
     from ..site.zensicalcsp import ZensicalMissing, mark_styles, templates_dir
 
     settings = settings_of(args)
     require_register(settings)
+    if args.pages is not None and not args.pages.is_dir():
+        raise ConfigError(f"--pages {args.pages}: no such folder")
     if args.zensical is not None:
         try:
             templates_dir()
@@ -73,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
     build = build_site(settings, repository_root(settings.base_dir), resolve_today(args.today),
                        links=args.links, with_index=not args.no_index,
                        repo_url=read_repo_url(settings.config_file),
-                       site_url=read_site_url(settings.config_file)[0])
+                       site_url=read_site_url(settings.config_file)[0],
+                       sources=(args.pages,) if args.pages is not None else ())
     for note in build.notes:
         print(f"capa: note: {note}", file=sys.stderr)
     for problem in build.validation.problems:
@@ -82,6 +92,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"capa: not rendered: {len(build.errors)} error(s)", file=sys.stderr)
         return EXIT_PROBLEMS
     build.rendered.assets.update(generator_host_files(settings))
+    clashes = add_own_pages(build.rendered, args.pages) if args.pages is not None else []
+    if clashes:
+        print(f"capa: --pages {args.pages}: {', '.join(clashes)} would replace the "
+              f"register's own (rename yours, or --no-index for an index.md of your own); "
+              f"nothing written", file=sys.stderr)
+        return EXIT_USAGE
     if args.zensical is not None:
         mark_styles(build.rendered)
     written = write_site(build.rendered, args.outdir)
@@ -94,18 +110,19 @@ def run(args: argparse.Namespace) -> int:
 def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings) -> None:
     """Write FILE and the theme override beside it, or, when FILE is there, the override
     and what to merge into FILE."""
-    from ..site.zensical import merge_text, zensical_config
+    from ..site.zensical import merge_text, unedited, zensical_config
     from ..site.zensicalcsp import THEME_DIR, write_theme
 
     target: Path = args.zensical
     directory_urls = args.links != "html"
-    own = _own_config(target)
+    ours = target.is_file() and unedited(_read_text(target))
+    own = {} if ours else _own_config(target)
     extra = own.get("extra")
     theme = write_theme(target.parent / THEME_DIR, private=not settings.public,
                         site_urls=(read_site_url(settings.config_file)[0],
                                    _text(own.get("site_url"))),
                         scopes=[_text(extra.get("scope") if isinstance(extra, dict) else None)])
-    if target.exists():
+    if target.exists() and not ours:
         theme_table = own.get("theme")
         custom = _text(theme_table.get("custom_dir")) if isinstance(theme_table, dict) else None
         if custom and custom != THEME_DIR:
@@ -127,10 +144,18 @@ def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings) 
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(zensical_config(rendered, site_name=_site_name(settings.config_file),
                                       docs_dir=docs_dir.as_posix(),
-                                      directory_urls=directory_urls, custom_dir=THEME_DIR),
+                                      directory_urls=directory_urls, custom_dir=THEME_DIR,
+                                      site_dir=args.site_dir),
                       encoding="utf-8")
-    print(f"Zensical configuration written to {target} (theme override: {theme}): "
-          f"zensical build -f {target}")
+    print(f"Zensical configuration {'rewritten' if ours else 'written'} to {target} "
+          f"(theme override: {theme}): zensical build -f {target}")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _own_config(target: Path) -> dict[str, Any]:

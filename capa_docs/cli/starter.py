@@ -9,6 +9,7 @@ told to, so running ``capa init`` again changes nothing.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import re
@@ -22,6 +23,9 @@ from ..contract.settings import CONFIG_NAMES, DEFAULT_SHALLOW_CAUSES, ConfigErro
 
 TEMPLATES = Path(__file__).parent / "templates"
 CI_CHOICES = ("github", "gitlab", "none")
+SITE_CHOICES = ("mkdocs", "zensical")
+ZENSICAL_TESTED = "0.0.73"
+"""The Zensical release capa-docs' tests build with, pinned when it is not installed."""
 DEFAULT_NAME = "ISMS corrective actions"
 _PLACEHOLDER = re.compile(r"@([A-Z][A-Z_]*)@")
 
@@ -61,13 +65,54 @@ class StarterFile:
     content: str
 
 
-def starter_files(name: str, ci: str, install: str) -> list[StarterFile]:
-    """Every file of a new register repository, rendered for this name, CI and install."""
+# How each site generator builds and previews the site: in CI (into site/, or _site/ for
+# the GitHub Pages artifact) and on one's own machine.
+_MKDOCS = {
+    "BUILD": "mkdocs build --strict",
+    "BUILD_INTO_SITE": "mkdocs build --strict --site-dir _site",
+    "BUILD_GITLAB": "mkdocs build --strict --site-dir site",
+    "SERVE": ".venv/bin/mkdocs serve            # the site at http://127.0.0.1:8000, "
+             "rebuilt on every save",
+    "SITE_NOTE": "`mkdocs serve` previews the site; `mkdocs build --strict` builds\n"
+                 "# it into site/, as CI does.",
+}
+_RENDER = "capa render site-src --zensical --pages docs"
+_ZENSICAL = {
+    "BUILD": f"{_RENDER} && zensical build --clean --strict",
+    "BUILD_INTO_SITE": f"{_RENDER} --site-dir _site && zensical build --clean --strict",
+    "BUILD_GITLAB": f"{_RENDER} && zensical build --clean --strict",
+    "SERVE": f".venv/bin/{_RENDER} && .venv/bin/zensical serve   # the site at "
+             "http://127.0.0.1:8000;\n# render again after changing a finding",
+    "SITE_NOTE": "Zensical builds the site: `capa render site-src --zensical` writes\n"
+                 "# its pages and zensical.toml, `zensical build` builds it into site/. The\n"
+                 "# theme and plugins below are the MkDocs plugin's, for `mkdocs serve`.",
+}
+
+
+def zensical_requirement() -> str:
+    """The Zensical installed here (the one capa render hashed the theme of), else the
+    release capa-docs is tested with."""
+    try:
+        return f"zensical=={importlib.metadata.version('zensical')}"
+    except importlib.metadata.PackageNotFoundError:
+        return f"zensical=={ZENSICAL_TESTED}"
+
+
+def starter_files(name: str, ci: str, install: str, site: str = "mkdocs") -> list[StarterFile]:
+    """Every file of a new register repository, rendered for this name, CI, install and
+    site generator."""
     _one_line(name, "--name")
     _one_line(install, "--install")
     if ci not in CI_CHOICES:
         raise ConfigError(f"--ci must be one of {', '.join(CI_CHOICES)}")
+    if site not in SITE_CHOICES:
+        raise ConfigError(f"--site must be one of {', '.join(SITE_CHOICES)}")
+    build = _ZENSICAL if site == "zensical" else _MKDOCS
     values = {
+        **build,
+        "ZENSICAL": f"\n{zensical_requirement()}" if site == "zensical" else "",
+        "ZENSICAL_IGNORED": ("\n/site-src/\n/capa-theme/\n/zensical.toml"
+                             if site == "zensical" else ""),
         "VERSION": __version__,
         "SITE_NAME_YAML": _yaml_text(name),
         "SITE_NAME_MD": name,
@@ -75,8 +120,8 @@ def starter_files(name: str, ci: str, install: str) -> list[StarterFile]:
         "INSTALL_YAML": _yaml_text(install),
         "SHALLOW_CAUSES": "\n".join(f"        - {_yaml_text(cause)}"
                                     for cause in DEFAULT_SHALLOW_CAUSES),
-        "CI_README": render(f"readme-ci-{ci}.md", {}).rstrip("\n"),
     }
+    values["CI_README"] = render(f"readme-ci-{ci}.md", values).rstrip("\n")
     return [StarterFile(path, render(template, values) if template else "")
             for path, template in (*COMMON_FILES, *CI_FILES[ci])]
 

@@ -24,7 +24,7 @@ from ..register.data import register_csv, register_json
 from ..register.findings import Register
 from ..register.rollup import rollup
 from .context import SiteContext
-from .page import Rendered
+from .page import Page, Rendered
 from .pages.clauses import clauses_pages
 from .pages.finding import finding_page
 from .pages.index import index_page
@@ -64,6 +64,23 @@ def render_site(ctx: SiteContext, *, with_index: bool = True) -> Rendered:
     out.files = dict(ctx.evidence.files)
     out.held = ctx.evidence.held
     return out
+
+
+def add_own_pages(rendered: Rendered, folder: Path) -> list[str]:
+    """The site's own pages (the plugin's docs_dir) beside the register's, as the plugin
+    publishes them: each Markdown file a page in the navigation, after the register's,
+    every other file as it is. A file named as one the register publishes is not taken:
+    its path is returned, for the caller to refuse."""
+    clashes: list[str] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        uri = path.relative_to(folder).as_posix()
+        if uri in rendered.pages or uri in rendered.assets or uri in rendered.files:
+            clashes.append(uri)
+        elif path.suffix == ".md":
+            rendered.pages[uri] = Page(uri, path.read_text(encoding="utf-8"), in_nav=True)
+        else:
+            rendered.files[uri] = path
+    return clashes
 
 
 def write_site(rendered: Rendered, outdir: Path) -> list[Path]:

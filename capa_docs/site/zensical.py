@@ -25,7 +25,9 @@ add to a configuration of one's own.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 
 from .page import Rendered
 from .urls import INDEX, NAV_PAGES
@@ -89,17 +91,38 @@ def _tables(custom_dir: str | None) -> str:
     return TABLES.replace("font = false\n", f"font = false\ncustom_dir = {_string(custom_dir)}\n")
 
 
+_SEAL = re.compile(r"# capa render wrote this file; sha256 of the lines below: ([0-9a-f]{64})")
+
+
+def sealed(text: str) -> str:
+    """The configuration with a first line naming the hash of the rest: a later
+    ``capa render`` may replace a file whose rest still has that hash (nobody edited it),
+    and leaves any other as it is."""
+    return (f"# capa render wrote this file; sha256 of the lines below: "
+            f"{hashlib.sha256(text.encode('utf-8')).hexdigest()}\n{text}")
+
+
+def unedited(text: str) -> bool:
+    """A file ``sealed`` wrote, as it wrote it."""
+    first, _, rest = text.partition("\n")
+    seal = _SEAL.fullmatch(first)
+    return seal is not None and hashlib.sha256(rest.encode("utf-8")).hexdigest() == seal[1]
+
+
 def zensical_config(rendered: Rendered, *, site_name: str, docs_dir: str,
-                    directory_urls: bool = True, custom_dir: str | None = None) -> str:
-    """A whole ``zensical.toml`` for a site that is the register alone."""
-    return ("# The settings Zensical needs to publish the register; written by capa render.\n"
-            "# Finding pages and review packs are built but stay out of the navigation.\n"
-            "[project]\n"
-            f"site_name = {_string(site_name)}\n"
-            f"docs_dir = {_string(docs_dir)}\n"
-            'site_dir = "site"\n'
-            + settings_text(rendered, directory_urls=directory_urls) + NO_LINK_CHECK
-            + _tables(custom_dir))
+                    directory_urls: bool = True, custom_dir: str | None = None,
+                    site_dir: str = "site") -> str:
+    """A whole ``zensical.toml`` for a site that is the register alone, sealed."""
+    return sealed(
+        "# The settings Zensical needs to publish the register; written by capa render,\n"
+        "# which rewrites this file while the line above holds; edit it, and it is yours.\n"
+        "# Finding pages and review packs are built but stay out of the navigation.\n"
+        "[project]\n"
+        f"site_name = {_string(site_name)}\n"
+        f"docs_dir = {_string(docs_dir)}\n"
+        f"site_dir = {_string(site_dir)}\n"
+        + settings_text(rendered, directory_urls=directory_urls) + NO_LINK_CHECK
+        + _tables(custom_dir))
 
 
 def merge_text(rendered: Rendered, *, directory_urls: bool = True,
