@@ -500,13 +500,16 @@ def test_closing_on_an_lfs_pointer_is_refused(tmp_path: Path, pinned: bool) -> N
 
 # --- E. what judges the change comes from BASE ------------------------------------------
 # A branch writes its own mkdocs.yml, catalogue and signers file; `capa diff` must judge it
-# with BASE's. Already covered elsewhere, and not repeated here: rule levels
-# (test_diff.py: test_gate_changed_is_shown_first_and_base_settings_judge), an INHERIT
-# chain (test_gate_changed.py), the register and evidence folders (test_diff.py
+# with BASE's. Already covered elsewhere, and not repeated here: rule levels (test_diff.py
+# test_gate_changed_is_shown_first_and_base_settings_judge and
+# test_rule_level_from_base_settings_can_silence), an INHERIT chain and hooks
+# (test_gate_changed.py), the register folder (test_diff.py
 # test_register_folder_comes_from_base, test_gate_changed.py moved-register tests), the
-# configuration renamed or moved (test_diff.py), a key added to BASE's allowed-signers
-# file (test_signed.py), and the schema, which is capa-docs' own (a schema file in the
-# repository is a gate-changed file: test_gate_changed.py).
+# configuration renamed or moved (test_diff.py), BASE's settings the run would not find
+# (test_diff.py), a key added to BASE's allowed-signers file and its edit flagged
+# (test_signed.py), an edited catalogue flagged (test_gate_changed.py), and the schema,
+# which is capa-docs' own (a schema file in the repository is a gate-changed file:
+# test_gate_changed.py).
 
 POLICIES = "id: POL\nstandard: ACME policies\nclauses:\n  POL-01: Handling of media\n"
 CATALOGUE = "policies/catalogue.yaml"
@@ -912,3 +915,30 @@ def test_a_signed_closure_rewritten_in_a_merge_commit(tmp_path: Path) -> None:
     assert signature[0].startswith(
         f"CAPA-2026-005 as this change leaves it is not the version the signed commit "
         f"{signed[:10]} that closed it, or a later signed commit, records")
+
+
+def test_a_catalogue_named_from_a_configuration_in_a_subfolder_is_base_s(
+        tmp_path: Path) -> None:
+    """`standards` entries are relative to the configuration file, in BASE's tree as on
+    disk: docs/mkdocs.yml naming ../policies/catalogue.yaml reads BASE's policies/."""
+    root = init_repo(tmp_path / "repo")
+    (root / "docs").mkdir()
+    (root / "docs" / "mkdocs.yml").write_text(
+        "site_name: R\ndocs_dir: .\nplugins:\n  - capa:\n      register: ../register\n"
+        "      evidence: ../register/evidence\n"
+        f"      standards: [\"27001\", ../{CATALOGUE}]\n")
+    (root / "policies").mkdir()
+    (root / CATALOGUE).write_text(POLICIES)
+    write_finding(root / "register", in_progress())
+    commit_all(root, "Base", "2026-11-01")
+    git(root, "checkout", "-q", "-b", "pr")
+    write_finding(root / "register", citing_policy("POL:POL-01"))
+    result = run_capa("diff", "main", "--today", TODAY, "--format", "json", cwd=root / "docs")
+    assert (result.returncode, problems_json(result)) == (0, []), result.stderr
+    (root / CATALOGUE).write_text(POLICIES + "  POL-99: Anything\n")
+    write_finding(root / "register", citing_policy("POL:POL-99"))
+    result = run_capa("diff", "main", "--today", TODAY, "--format", "json", cwd=root / "docs")
+    assert result.returncode == 1
+    assert [(p["path"], p["rule"]) for p in problems_json(result)] == [
+        (f"../{CATALOGUE}", "gate-changed"),
+        ("../register/2026/CAPA-2026-006.md", "clause-unknown")]
