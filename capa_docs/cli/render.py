@@ -92,11 +92,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"capa: not rendered: {len(build.errors)} error(s)", file=sys.stderr)
         return EXIT_PROBLEMS
     build.rendered.assets.update(generator_host_files(settings))
-    clashes = add_own_pages(build.rendered, args.pages) if args.pages is not None else []
-    if clashes:
-        print(f"capa: --pages {args.pages}: {', '.join(clashes)} would replace the "
-              f"register's own (rename yours, or --no-index for an index.md of your own); "
-              f"nothing written", file=sys.stderr)
+    refused = ([] if args.pages is None else
+               add_own_pages(build.rendered, args.pages, repository_root(settings.base_dir)))
+    if refused:
+        print(f"capa: --pages {args.pages}: {'; '.join(refused)} (rename a page of yours, "
+              f"or --no-index for an index.md of your own); nothing written", file=sys.stderr)
         return EXIT_USAGE
     if args.zensical is not None:
         mark_styles(build.rendered)

@@ -66,21 +66,25 @@ def render_site(ctx: SiteContext, *, with_index: bool = True) -> Rendered:
     return out
 
 
-def add_own_pages(rendered: Rendered, folder: Path) -> list[str]:
+def add_own_pages(rendered: Rendered, folder: Path, repo_root: Path) -> list[str]:
     """The site's own pages (the plugin's docs_dir) beside the register's, as the plugin
     publishes them: each Markdown file a page in the navigation, after the register's,
-    every other file as it is. A file named as one the register publishes is not taken:
-    its path is returned, for the caller to refuse."""
-    clashes: list[str] = []
+    every other file as it is. A file is not taken, and named in what is returned for the
+    caller to refuse, when it has the name of one the register publishes, or is a link to
+    something outside the repository."""
+    refused: list[str] = []
+    top = repo_root.resolve()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         uri = path.relative_to(folder).as_posix()
         if uri in rendered.pages or uri in rendered.assets or uri in rendered.files:
-            clashes.append(uri)
+            refused.append(f"{uri} would replace the register's own")
+        elif not path.resolve().is_relative_to(top):
+            refused.append(f"{uri} links outside the repository")
         elif path.suffix == ".md":
             rendered.pages[uri] = Page(uri, path.read_text(encoding="utf-8"), in_nav=True)
         else:
             rendered.files[uri] = path
-    return clashes
+    return refused
 
 
 def write_site(rendered: Rendered, outdir: Path) -> list[Path]:

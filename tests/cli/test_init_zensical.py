@@ -115,5 +115,12 @@ def test_own_pages_never_replace_the_registers(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "register.md would replace the register's own" in result.stderr
     assert not (folder / "site-src").exists()
+    (folder / "docs/register.md").unlink()
+    (tmp_path / "secret.txt").write_text("not the register's\n")
+    (folder / "docs/notes.txt").symlink_to(tmp_path / "secret.txt")
+    outside = run_capa("render", "site-src", "--pages", "docs", "--today", TODAY, cwd=folder)
+    assert outside.returncode == 2
+    assert "notes.txt links outside the repository" in outside.stderr
+    assert not (folder / "site-src").exists()
     missing = run_capa("render", "site-src", "--pages", "nowhere", cwd=folder)
     assert missing.returncode == 2 and "--pages nowhere: no such folder" in missing.stderr
