@@ -102,6 +102,45 @@ def test_the_2013_correspondence_covers_all_114_controls() -> None:
                    "A.8.12", "A.8.16", "A.8.23", "A.8.28"}
 
 
+# ISO/IEC 27002:2022 Annex B as ISO prints it, 2022 control first (table B.1; ISO's
+# published mapping tables), transcribed independently of the catalogue's 2013-first
+# `previous` table: each 2022 control and the 2013 controls it took over ("" for the new
+# ones). Checked 2026-12-04, see docs/configuration.md "Sources of the shipped catalogues".
+PUBLISHED_2022_FROM_2013 = """
+5.1 5.1.1 5.1.2|5.2 6.1.1|5.3 6.1.2|5.4 7.2.1|5.5 6.1.3|5.6 6.1.4|5.7|5.8 6.1.5 14.1.1
+5.9 8.1.1 8.1.2|5.10 8.1.3 8.2.3|5.11 8.1.4|5.12 8.2.1|5.13 8.2.2|5.14 13.2.1 13.2.2 13.2.3
+5.15 9.1.1 9.1.2|5.16 9.2.1|5.17 9.2.4 9.3.1 9.4.3|5.18 9.2.2 9.2.5 9.2.6|5.19 15.1.1
+5.20 15.1.2|5.21 15.1.3|5.22 15.2.1 15.2.2|5.23|5.24 16.1.1|5.25 16.1.4|5.26 16.1.5
+5.27 16.1.6|5.28 16.1.7|5.29 17.1.1 17.1.2 17.1.3|5.30|5.31 18.1.1 18.1.5|5.32 18.1.2
+5.33 18.1.3|5.34 18.1.4|5.35 18.2.1|5.36 18.2.2 18.2.3|5.37 12.1.1
+6.1 7.1.1|6.2 7.1.2|6.3 7.2.2|6.4 7.2.3|6.5 7.3.1|6.6 13.2.4|6.7 6.2.2|6.8 16.1.2 16.1.3
+7.1 11.1.1|7.2 11.1.2 11.1.6|7.3 11.1.3|7.4|7.5 11.1.4|7.6 11.1.5|7.7 11.2.9|7.8 11.2.1
+7.9 11.2.6|7.10 8.3.1 8.3.2 8.3.3 11.2.5|7.11 11.2.2|7.12 11.2.3|7.13 11.2.4|7.14 11.2.7
+8.1 6.2.1 11.2.8|8.2 9.2.3|8.3 9.4.1|8.4 9.4.5|8.5 9.4.2|8.6 12.1.3|8.7 12.2.1
+8.8 12.6.1 18.2.3|8.9|8.10|8.11|8.12|8.13 12.3.1|8.14 17.2.1|8.15 12.4.1 12.4.2 12.4.3
+8.16|8.17 12.4.4|8.18 9.4.4|8.19 12.5.1 12.6.2|8.20 13.1.1|8.21 13.1.2|8.22 13.1.3|8.23
+8.24 10.1.1 10.1.2|8.25 14.2.1|8.26 14.1.2 14.1.3|8.27 14.2.5|8.28|8.29 14.2.8 14.2.9
+8.30 14.2.7|8.31 12.1.4 14.2.6|8.32 12.1.2 14.2.2 14.2.3 14.2.4|8.33 14.3.1|8.34 12.7.1
+"""
+
+
+def test_the_2013_correspondence_is_the_published_table_row_for_row() -> None:
+    """`capa migrate-clauses` rewrites findings from the catalogue's table, so a wrong row
+    is a wrong record: the catalogue, read backwards, must give ISO's table exactly (for
+    instance A.8.3.2, disposal of media, went to A.7.10 alone, not to A.7.14)."""
+    published: dict[str, set[str]] = {}
+    for row in PUBLISHED_2022_FROM_2013.replace("\n", "|").split("|"):
+        if row.strip():
+            control, *old = row.split()
+            published["A." + control] = {"A." + n for n in old}
+    catalogue = shipped("27001")
+    backwards: dict[str, set[str]] = {n: set() for n in catalogue.controls}
+    for number, entry in catalogue.previous.items():
+        for now in entry.now:
+            backwards[now].add(number)
+    assert backwards == published
+
+
 @pytest.mark.parametrize("written,expected", [
     (["27001"], ["27001"]),
     ("ISO 9001:2015", ["9001"]),
