@@ -76,6 +76,20 @@ def test_each_catalogue_has_the_standards_published_clause_counts(catalogue_id: 
         assert not parent or numbers.index(parent) < numbers.index(number), number
 
 
+@pytest.mark.parametrize("catalogue_id,numbers", [
+    ("13485", ["4.1.1", "4.1.2", "4.1.3", "4.1.4", "4.1.5", "4.1.6"]),
+    ("9001", ["4.4.1", "4.4.2", "6.1.1", "6.1.2", "6.2.1", "6.2.2", "7.5.3.1", "7.5.3.2",
+              "8.2.3.1", "8.2.3.2", "8.7.1", "8.7.2", "9.2.1", "9.2.2", "10.2.1", "10.2.2"]),
+])
+def test_numbered_paragraphs_without_a_heading_are_clauses(catalogue_id: str,
+                                                           numbers: list[str]) -> None:
+    """Auditors cite a standard's numbered paragraphs that have no heading of their own
+    (ISO 13485 4.1.6, the validation of QMS software, is among its most cited): each is a
+    clause, with no title of its own, or a finding citing it would be clause-unknown."""
+    clauses = shipped(catalogue_id).clauses
+    assert {n: clauses.get(n, "missing") for n in numbers} == dict.fromkeys(numbers)
+
+
 def test_27001_annex_a_has_the_four_themes_of_2022() -> None:
     themes = Counter(n.split(".")[1] for n in shipped("27001").controls)
     assert themes == {"5": 37, "6": 8, "7": 14, "8": 34}
