@@ -49,6 +49,14 @@ def tree_reader(root: Path, commit: str | None, label: str) -> InheritReader:
         if posixpath.isabs(wanted) or rel == ".." or rel.startswith("../"):
             raise ConfigError(f"{parent}: INHERIT {wanted!r} is outside the repository; "
                               "capa diff reads inherited settings from the repository only")
+        if commit is not None:
+            entry = tree_entries(root, commit, [rel]).get(rel)
+            if entry is not None and entry.mode == SYMLINK:
+                # git hands back the link's target as the file's text: read as settings,
+                # it would drop the inherited ones without a word.
+                raise ConfigError(f"{parent}: INHERIT {wanted!r} ({rel}) is a symbolic link; "
+                                  "capa diff reads inherited settings from a regular file "
+                                  "only: commit the file itself")
         raw = read_file_at(root, commit, rel)
         if raw is None:
             raise ConfigError(f"{parent}: INHERIT {wanted!r} ({rel}) cannot be read")
