@@ -7,8 +7,9 @@ The package is laid out by role, and imports point one way, down this list:
   and the problem reports. It knows nothing of git or MkDocs.
 - ``git``: what git knows: trees and blobs of any commit, each finding's history and its
   states over time, the audit trail, closure records (changes after closure, when
-  evidence was pinned), commit signatures as git verifies them, the provenance line, and
-  ``capa pin``.
+  evidence was pinned), commit signatures as git verifies them (and, for the site build,
+  SSH signatures by listed keys checked in-process as git would), the provenance line,
+  and ``capa pin``.
 - ``register``: every finding together, with its indexes and computed figures (due,
   overdue, age, stale), the management-review roll-ups, the CSV and JSON data, and the
   reminders: who owes what, and the calendar feeds.

@@ -19,7 +19,8 @@ from markupsafe import Markup
 
 from ..git.closures import ClosureRecord, read_closures
 from ..git.provenance import Provenance
-from ..git.signatures import Signature, verify_commits
+from ..git.signatures import Signature
+from ..git.sshverify import verify_closures
 from ..register.evidence import EvidenceViews
 from ..register.findings import Register
 from ..register.ics import Feed, calendar_feeds
@@ -72,14 +73,16 @@ class SiteContext:
 
     @cached_property
     def signatures(self) -> dict[str, Signature]:
-        """With ``allowed_signers`` set: git's verdict on every closing and review commit,
-        from one ``git log`` over all of them."""
+        """With ``allowed_signers`` set: git's verdict on every closing and review commit.
+        The SSH signatures a listed key made are checked in this process (git would run
+        ssh-keygen twice a commit); git itself judges every other commit, in one
+        ``git log`` over all of them (``git.sshverify``)."""
         signers = self.settings.allowed_signers_file
         if signers is None:
             return {}
         commits = [c.commit for record in self.closures.values()
                    for c in (record.closing, record.review) if c is not None]
-        return verify_commits(self.repo_root, commits, signers)
+        return verify_closures(self.repo_root, commits, signers)
 
     @cached_property
     def reminders(self) -> Reminders:

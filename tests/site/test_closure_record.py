@@ -173,3 +173,34 @@ def test_long_values_are_cut_around_their_first_difference() -> None:
     assert found["title"].after == "<script>"
     assert found["narrative"].before.startswith("…") and "old" in found["narrative"].before
     assert shorten("short", "text") == ("short", "text")
+
+
+def test_a_build_checks_listed_keys_signatures_itself(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Closures signed by a listed key are verified in the build's own process: with no
+    ssh-keygen on the PATH (git's way costs two ssh-keygen runs a commit), the page still
+    names the signer; a key the file does not list is still git's to judge, and git
+    cannot verify it without ssh-keygen."""
+    keys = {name: make_key(tmp_path, name) for name in ("alice", "mallory")}
+    root = init_repo(tmp_path / "repo")
+    write_config(root, {"allowed_signers": "allowed_signers"})
+    (root / "allowed_signers").write_text(allowed_line("alice@example.com", keys["alice"]))
+    for fid in ("CAPA-2026-001", "CAPA-2026-002"):
+        write_evidence(root / "register", fid, content=EVIDENCE)
+        _write(root, _in_progress(fid))
+    _commit(root, "Raise two findings", "2026-01-12")
+    _write(root, _closed("CAPA-2026-001"))
+    _commit(root, "Close CAPA-2026-001", "2026-07-01", keys["alice"])
+    _write(root, _closed("CAPA-2026-002"))
+    _commit(root, "Close CAPA-2026-002", "2026-07-02", keys["mallory"])
+    alice = fingerprint(keys["alice"])
+    only_git = tmp_path / "bin"
+    only_git.mkdir()
+    (only_git / "git").symlink_to(shutil.which("git") or "git")
+    monkeypatch.setenv("PATH", str(only_git))
+    mkdocs_build(root / "mkdocs.yml")
+    signed = _text(_page(root / "site", "CAPA-2026-001"), "capa-signed")
+    assert f"closure signed by alice@example.com ({alice}), verified at build" in signed
+    unlisted = _page(root / "site", "CAPA-2026-002")
+    assert not unlisted.with_class("capa-signed")
+    assert "closure not verified" in _text(unlisted, "capa-unsigned")
