@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from capa_docs.cli.starter import SITE_CHOICES, default_install, starter_files
 from capa_docs.contract.settings import settings_from_mapping
 from capa_docs.site.hosting import SERVER_POLICY, security_headers
 
@@ -21,9 +22,12 @@ from ..gate.test_gate import actionlint  # noqa: F401 - the session fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "publishing-privately.md"
-PUBLISH_WORKFLOWS = {
+PUBLISH_WORKFLOWS: dict[str, Path | str] = {
     "this repository's": ROOT / ".github" / "workflows" / "pages.yml",
-    "capa init's": ROOT / "capa_docs" / "cli" / "templates" / "github-publish.yml",
+    # What capa init writes, for each site generator (the template filled in).
+    **{f"capa init's, {site}": next(
+        file.content for file in starter_files("ACME", "github", default_install(), site)
+        if file.path == ".github/workflows/register-site.yml") for site in SITE_CHOICES},
 }
 OPT_IN = "CAPA_PUBLISH_PAGES"
 PAGES_ACTIONS = ("actions/deploy-pages", "actions/upload-pages-artifact")
@@ -111,8 +115,8 @@ def test_the_evaluator_reads_github_expressions() -> None:
     assert evaluate("vars.A == 'it''s'", contexts) is False
 
 
-def _load(path: Path) -> dict[Any, Any]:
-    data = yaml.safe_load(path.read_text())
+def _load(workflow: Path | str) -> dict[Any, Any]:
+    data = yaml.safe_load(workflow.read_text() if isinstance(workflow, Path) else workflow)
     data["on"] = data.pop(True, data.get("on"))
     return data
 
@@ -160,7 +164,7 @@ def test_nothing_reaches_pages_without_the_opt_in(name: str) -> None:
 def test_the_warning_sits_beside_the_opt_in() -> None:
     """The workflow, the docs and the workflow's readers name the variable and the warning
     together."""
-    text = PUBLISH_WORKFLOWS["this repository's"].read_text()
+    text = (ROOT / ".github" / "workflows" / "pages.yml").read_text()
     assert OPT_IN in text and "WARNING: a GitHub Pages site is PUBLIC" in text
     page = PAGE.read_text()
     warning = page[page.index('!!! warning "GitHub Pages is public"'):]
