@@ -20,7 +20,6 @@ from markupsafe import Markup
 from ..git.closures import ClosureRecord, read_closures
 from ..git.provenance import Provenance
 from ..git.signatures import Signature
-from ..git.sshverify import verify_closures
 from ..register.evidence import EvidenceViews
 from ..register.findings import Register
 from ..register.ics import Feed, calendar_feeds
@@ -80,6 +79,10 @@ class SiteContext:
         signers = self.settings.allowed_signers_file
         if signers is None:
             return {}
+        # Imported here: it loads the cryptography library (7 MB of the build's peak
+        # memory), which only a register with allowed_signers needs.
+        from ..git.sshverify import verify_closures
+
         commits = [c.commit for record in self.closures.values()
                    for c in (record.closing, record.review) if c is not None]
         return verify_closures(self.repo_root, commits, signers)
