@@ -179,10 +179,13 @@ class CapaPlugin(BasePlugin[CapaConfig]):
         build = _build(self.settings, self.repo_root, files, config, self.offline)
         if build.source is not None:
             config.copyright = _footer(self.copyright, build.source)
+        # Its pages go to MkDocs (add_rendered empties rendered.pages); it stays for the
+        # evidence folders `mkdocs serve` watches.
         self.rendered = _rendered_or_stop(build)
+        self.shortcuts.claim(list(self.rendered.pages), [uri for uri, page in
+                                                         self.rendered.pages.items()
+                                                         if not page.in_nav])
         self.blocks = add_rendered(files, self.rendered, config, self.repo_root)
-        self.shortcuts.claim(self.rendered.pages, (uri for uri, page in
-                                                   self.rendered.pages.items() if not page.in_nav))
         drop_held_files(files, self.rendered.held)
         private_files(files, config, public=self.settings.public)
         _claim_host_files(files, config, self.settings, self.offline)
@@ -209,8 +212,9 @@ class CapaPlugin(BasePlugin[CapaConfig]):
 
     @event_priority(100)
     def _restore_blocks(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
-        """Put back the blocks the search index excludes, kept out of its parser."""
-        blocks = self.blocks.get(page.file.src_uri)
+        """Put back the blocks the search index excludes, kept out of its parser; the
+        page's blocks are released here, the last step that needs them."""
+        blocks = self.blocks.pop(page.file.src_uri, None)
         return restore_blocks(output, blocks) if blocks else output
 
     # Last, so the policy hashes the page as it is written.
