@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -367,7 +368,9 @@ class _Builder:
                 node.start_mark.line + 2,
                 "a key must be plain text (merge keys '<<' and complex keys are not allowed)",
             )
-        return node.value
+        # One string per distinct key for the whole register, not one per finding: the
+        # site build holds every finding (some 40 keys each) while it renders the pages.
+        return sys.intern(node.value)
 
 
 def _scalar(node: yaml.Node, path: KeyPath) -> Any:
