@@ -156,6 +156,10 @@ def build_site(settings: Settings, repo_root: Path, today: dt.date, *,
     source = provenance(repo_root, inputs, today, repo_url)
     if any(p.level == ERROR for p in validation.problems):
         return Build(validation, notes, None, source)
+    for finding in validation.findings:
+        # Each key's line serves only the problems, all reported by now: 1,000 findings'
+        # line maps are 3 MB the build would otherwise hold while it renders the pages.
+        finding.lines = {}
     register = Register.from_validation(validation, settings, today, dates, history=history)
     ctx = SiteContext(register, rollup(register), repo_root, links=links, repo_url=repo_url,
                       source=source, offline=offline, site_url=site_url,
