@@ -115,8 +115,9 @@ def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings) 
 
     target: Path = args.zensical
     directory_urls = args.links != "html"
-    ours = target.is_file() and unedited(_read_text(target))
-    own = {} if ours else _own_config(target)
+    text = _read_text(target)
+    ours = unedited(text)
+    own = {} if ours else _project_table(text)
     extra = own.get("extra")
     theme = write_theme(target.parent / THEME_DIR, private=not settings.public,
                         site_urls=(read_site_url(settings.config_file)[0],
@@ -152,18 +153,19 @@ def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings) 
 
 
 def _read_text(path: Path) -> str:
+    """FILE's text, or nothing when there is none to read."""
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return ""
 
 
-def _own_config(target: Path) -> dict[str, Any]:
+def _project_table(text: str) -> dict[str, Any]:
     """The ``[project]`` table of an existing FILE (its site_url and extra.scope change
     the base_url the theme's scripts name), or nothing when it cannot be read."""
     try:
-        project = tomllib.loads(target.read_text(encoding="utf-8")).get("project", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        project = tomllib.loads(text).get("project", {})
+    except tomllib.TOMLDecodeError:
         return {}
     return project if isinstance(project, dict) else {}
 

@@ -13,7 +13,7 @@ finding page of one kind, so it is converted once: the result, with a slot where
 block goes, and its table of contents are kept for the next page with the same text and
 the same converter settings, which gets them with its own blocks in the slots. Markdown
 never reads a block, so the result is exact; ``CAPA_BUILD_SHORTCUTS=0`` converts every
-page in full (``tests/site/test_site_builds.py`` compares both sites byte for byte).
+page in full (``tests/site/test_zensical.py`` compares both sites byte for byte).
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from markdown.preprocessors import Preprocessor
 from .page import block_spans
 
 SHORTCUTS_ENV = "CAPA_BUILD_SHORTCUTS"
+"""Set to 0 to build without the shortcuts (the plugin's and this one) whatever the
+configuration says: the build to compare against."""
 _SLOT = "<!-- capa-slot {} -->"
 _SLOT_PATTERN = re.compile(r"<!-- capa-slot (\d+) -->")
 _KEPT = 64

@@ -45,10 +45,11 @@ from .hosting import (
     headers_file,
     security_headers,
 )
+from .mdblocks import SHORTCUTS_ENV
 from .page import Rendered, restore_blocks
 from .privacy import Content, PagePrivacy, content_of
 from .render import Build, build_site
-from .shortcuts import SHORTCUTS_ENV, Shortcuts
+from .shortcuts import Shortcuts
 from .templating import PAGE_STYLES
 from .theme import private_files, private_theme
 from .urls import ASSET_DIR, INDEX, NAV_PAGES

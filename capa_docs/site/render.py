@@ -81,7 +81,10 @@ def add_own_pages(rendered: Rendered, folder: Path, repo_root: Path) -> list[str
         elif not path.resolve().is_relative_to(top):
             refused.append(f"{uri} links outside the repository")
         elif path.suffix == ".md":
-            rendered.pages[uri] = Page(uri, path.read_text(encoding="utf-8"), in_nav=True)
+            try:
+                rendered.pages[uri] = Page(uri, path.read_text(encoding="utf-8"), in_nav=True)
+            except UnicodeDecodeError:
+                refused.append(f"{uri} is not UTF-8 text")
         else:
             rendered.files[uri] = path
     return refused

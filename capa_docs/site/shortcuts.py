@@ -32,8 +32,6 @@ from .searchparse import sections
 from .shell import ShellTemplate
 from .skeleton import SkeletonCache
 
-SHORTCUTS_ENV = "CAPA_BUILD_SHORTCUTS"
-"""Set to 0 to build without the shortcuts whatever the configuration says."""
 SAFE_PLUGINS = frozenset({"capa", "search", "material/search"})
 TEMPLATE = "main.html"
 

@@ -115,7 +115,13 @@ def test_own_pages_never_replace_the_registers(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "register.md would replace the register's own" in result.stderr
     assert not (folder / "site-src").exists()
-    (folder / "docs/register.md").unlink()
+    (folder / "docs/register.md").write_bytes(b"# R\xe9sum\xe9 in Latin-1\n")
+    latin = run_capa("render", "site-src", "--pages", "docs", "--today", TODAY, cwd=folder)
+    assert latin.returncode == 2 and "register.md would replace" in latin.stderr
+    (folder / "docs/register.md").rename(folder / "docs/notes.md")
+    latin = run_capa("render", "site-src", "--pages", "docs", "--today", TODAY, cwd=folder)
+    assert latin.returncode == 2 and "notes.md is not UTF-8 text" in latin.stderr
+    (folder / "docs/notes.md").unlink()
     (tmp_path / "secret.txt").write_text("not the register's\n")
     (folder / "docs/notes.txt").symlink_to(tmp_path / "secret.txt")
     outside = run_capa("render", "site-src", "--pages", "docs", "--today", TODAY, cwd=folder)
