@@ -12,7 +12,9 @@ For each N, in one run:
   memory of the plugin's build is printed.
 - zensical: `capa render --zensical` then `zensical build --clean` from an empty cache
   (the Zensical path from register to site) against the plugin's build. Target: at or
-  below 1.0; every finding page built, none in any page's navigation.
+  below 1.0; every finding page built, none in any page's navigation. It also prints the
+  path's two parts, and Zensical alone building as many pages of one heading each with
+  the same configuration and theme: the part of the path no change to capa can remove.
 - packs: a repository whose history spans the year (each finding committed as raised at
   the end of its quarter, then its final version), built with four `reviews:` (four
   packs, each with its charts) and without. Target: packs cost at most 1.3x.
@@ -46,6 +48,7 @@ pages then carry every action and evidence item those findings hold.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -511,6 +514,11 @@ def interleaved_all(builds: list, runs: int) -> list[list[float]]:
     return times
 
 
+SPLIT: dict[str, list[float]] = {"render": [], "build": [], "floor": []}
+"""The Zensical path's timed runs in parts: ``capa render``, ``zensical build``, and
+Zensical alone on pages of one heading each (``floor_build``)."""
+
+
 def zensical_build(root: Path, out: Path) -> float:
     """``capa render`` with its Zensical configuration, then ``zensical build`` from an
     empty cache: the Zensical path from the register to the site."""
@@ -523,7 +531,34 @@ def zensical_build(root: Path, out: Path) -> float:
     config.write_text(text)
     built, PEAKS[f"{root}:zensical"] = run_measured([ZENSICAL, "build", "--clean", "-f",
                                                      str(config)], root, env)
+    SPLIT["render"].append(rendered)
+    SPLIT["build"].append(built)
     return rendered + built
+
+
+def floor_build(root: Path, n: int) -> float:
+    """``zensical build``, cold cache, of n pages holding one heading each, with the
+    configuration and theme ``capa render`` writes (run once first): what Zensical takes
+    for n pages before any of them says anything, its own floor under the Zensical path."""
+    floor = root / "floor"
+    docs = floor / "docs"
+    if not docs.exists():
+        for i in range(n):
+            (docs / f"findings/F-{i:05d}").mkdir(parents=True)
+            (docs / f"findings/F-{i:05d}/index.md").write_text(f"# Finding {i}\n")
+        for name in ("index", "register", "management-review", "clauses"):
+            (docs / f"{name}.md").write_text(f"# {name}\n")
+        text = (root / "zensical.toml").read_text()
+        text = re.sub(r'(?m)^docs_dir = .*$', 'docs_dir = "docs"', text)
+        text = re.sub(r'(?m)^site_dir = .*$', 'site_dir = "site"', text)
+        (floor / "zensical.toml").write_text(text)
+        (floor / "capa-theme").symlink_to(root / "capa-theme")
+    set_aside(floor / "site", floor / ".cache")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    elapsed, _ = run_measured([ZENSICAL, "build", "--clean"], floor, env)
+    assert len(list((floor / "site/findings").iterdir())) == n
+    SPLIT["floor"].append(elapsed)
+    return elapsed
 
 
 def check_zensical_site(root: Path, n: int) -> None:
@@ -539,21 +574,27 @@ def check_zensical_site(root: Path, n: int) -> None:
 
 def main_zensical(sizes: list[int], runs: int, shape: str) -> bool:
     print(f"capa render + zensical build (cold cache) against the plugin's build, {shape} "
-          f"findings: {runs} interleaved runs, median and best (s)")
-    print(header("plugin median", "zensical median") + "       peak MB plugin, zensical")
+          f"findings: {runs} interleaved runs, median and best (s); the Zensical path's "
+          "medians in parts, and Zensical alone on as many pages of one heading each")
+    print(header("plugin median", "zensical median") + "       peak MB plugin, zensical; "
+          "render + build; Zensical alone")
     ok = True
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp, "plugin")
             root.mkdir()
             make_plugin_site(root, SHAPES[shape](n), shape)
-            plugin, zensical = interleaved(partial(timed_build, root),
-                                           partial(zensical_build, root, root / "rendered"),
-                                           runs)
+            for part in SPLIT.values():
+                part.clear()
+            plugin, zensical, _ = interleaved_all(
+                [partial(timed_build, root), partial(zensical_build, root, root / "rendered"),
+                 partial(floor_build, root, n)], runs)
             check_zensical_site(root, n)
+            render, build, floor = (statistics.median(SPLIT[k][-runs:]) for k in SPLIT)
             ok &= report(n, plugin, zensical, ZENSICAL_TARGET,
                          f"  {PEAKS[f'{root}:True'] / 1024:.0f}, "
-                         f"{PEAKS[f'{root}:zensical'] / 1024:.0f}")
+                         f"{PEAKS[f'{root}:zensical'] / 1024:.0f}; "
+                         f"{render:.2f} + {build:.2f}; {floor:.2f}")
     return ok
 
 
@@ -609,32 +650,39 @@ def main_phases(n: int, shape: str) -> None:
               f"{columns['without'][phase]:>10.2f}")
 
 
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Time the site build against its targets (issue 18); the module's "
+                    "docstring says what each comparison builds.")
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 5000], metavar="N",
+                        help="findings in the generated register (default 1000 5000)")
+    for flag, what in (("--phases", "a timer around each phase of one build"),
+                       ("--plugin", "the plugin against hand-written pages"),
+                       ("--zensical", "capa render + zensical build against the plugin"),
+                       ("--packs", "review packs against none")):
+        parser.add_argument(flag, action="store_true", help=f"{what} (default: all four)")
+    parser.add_argument("--runs", type=int, default=3, help="timed rounds (default 3)")
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="simple",
+                        help="the generated findings (default simple)")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="each build over the last one's output, not into empty folders")
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs: at least 1")
+    return args
+
+
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    only = [flag for flag in ("--packs", "--zensical", "--phases", "--plugin") if flag in args]
-    REBUILD = "--rebuild" in args
-    rounds = 3
-    if "--runs" in args:
-        at = args.index("--runs")
-        rounds = int(args[at + 1])
-        del args[at:at + 2]
-        if rounds < 1:
-            raise SystemExit("--runs: at least 1")
-    chosen = "simple"
-    if "--shape" in args:
-        at = args.index("--shape")
-        chosen = args[at + 1] if at + 1 < len(args) else ""
-        del args[at:at + 2]
-        if chosen not in SHAPES:
-            raise SystemExit(f"--shape: one of {', '.join(SHAPES)}")
-    numbers = [int(a) for a in args if not a.startswith("--")] or [1000, 5000]
+    options = arguments()
+    REBUILD = options.rebuild
+    every = not (options.phases or options.plugin or options.zensical or options.packs)
     passed = True
-    if not only or "--phases" in only:
-        main_phases(numbers[0], chosen)
-    if not only or "--plugin" in only:
-        passed &= main(numbers, rounds, chosen)
-    if not only or "--zensical" in only:
-        passed &= main_zensical(numbers, rounds, chosen)
-    if not only or "--packs" in only:
-        passed &= main_packs(numbers, rounds, chosen)
+    if every or options.phases:
+        main_phases(options.sizes[0], options.shape)
+    if every or options.plugin:
+        passed &= main(options.sizes, options.runs, options.shape)
+    if every or options.zensical:
+        passed &= main_zensical(options.sizes, options.runs, options.shape)
+    if every or options.packs:
+        passed &= main_packs(options.sizes, options.runs, options.shape)
     sys.exit(0 if passed else 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -138,6 +139,36 @@ def test_usage_errors_exit_2(repo: Path) -> None:
     missing = run_capa("validate", "nowhere.md", cwd=repo)
     assert missing.returncode == 2 and "nowhere.md" in missing.stderr
     assert run_capa("frobnicate", cwd=repo).returncode == 2
+
+
+_LOADED = ("import sys\nfrom capa_docs.cli import main\n"
+           "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+           "print(sorted(m for m in sys.modules if m.startswith('capa_docs.cli.')))\n")
+_COMMAND_MODULES = ["capa_docs.cli.diff", "capa_docs.cli.export", "capa_docs.cli.import_",
+                    "capa_docs.cli.init", "capa_docs.cli.migrate_clauses",
+                    "capa_docs.cli.new", "capa_docs.cli.offline", "capa_docs.cli.pin",
+                    "capa_docs.cli.remind", "capa_docs.cli.render", "capa_docs.cli.schema",
+                    "capa_docs.cli.validate"]
+
+
+def _command_modules(*argv: str) -> tuple[list[str], str]:
+    result = subprocess.run([sys.executable, "-c", _LOADED, *argv], capture_output=True,
+                            text=True, check=True)
+    loaded = ast.literal_eval(result.stdout.splitlines()[-1])
+    return [m for m in loaded if m in _COMMAND_MODULES], result.stdout + result.stderr
+
+
+def test_a_command_loads_only_its_own_module_and_help_lists_every_command() -> None:
+    """``capa render`` runs ahead of every ``zensical build``: it should not pay for the
+    other commands' imports. Without a command named, every command is there to list."""
+    assert _command_modules("render", "--help")[0] == ["capa_docs.cli.render"]
+    assert _command_modules("validate", "--help")[0] == ["capa_docs.cli.validate"]
+    loaded, text = _command_modules("--help")
+    assert loaded == _COMMAND_MODULES
+    for command in ("init", "render", "import", "migrate-clauses", "remind"):
+        assert command in text
+    loaded, text = _command_modules("rendr")
+    assert loaded == _COMMAND_MODULES and "invalid choice: 'rendr'" in text
 
 
 def test_missing_register_folder_is_a_clear_error(tmp_path: Path) -> None:
