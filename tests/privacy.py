@@ -18,6 +18,7 @@ class Head(HTMLParser):
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
         self.metas: list[dict[str, str]] = []
+        self.link_tags: list[dict[str, str]] = []
         self.first_loading: int | None = None  # index in metas when the first one came
         self.scripts: list[str] = []
         self._script: list[str] | None = None
@@ -27,6 +28,8 @@ class Head(HTMLParser):
         values = {k: v or "" for k, v in attrs}
         if tag == "meta":
             self.metas.append(values)
+        elif tag == "link":
+            self.link_tags.append(values)
         loads = tag in ("script", "style") or (tag == "link" and "stylesheet" in values.get(
             "rel", ""))
         if loads and self.first_loading is None:
@@ -47,6 +50,10 @@ class Head(HTMLParser):
     def meta(self, **match: str) -> list[dict[str, str]]:
         return [m for m in self.metas if all(m.get(k.replace("_", "-")) == v
                                              for k, v in match.items())]
+
+    def links(self, rel: str) -> list[str]:
+        """The href of each ``<link>`` with this rel, in order."""
+        return [tag.get("href", "") for tag in self.link_tags if tag.get("rel") == rel]
 
     def policy(self) -> dict[str, list[str]]:
         (tag,) = self.meta(http_equiv="Content-Security-Policy")

@@ -111,7 +111,7 @@ def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings) 
     """Write FILE and the theme override beside it, or, when FILE is there, the override
     and what to merge into FILE."""
     from ..site.zensical import merge_text, unedited, zensical_config
-    from ..site.zensicalcsp import THEME_DIR, write_theme
+    from ..site.zensicalcsp import SITEMAP, THEME_DIR, write_theme
 
     target: Path = args.zensical
     directory_urls = args.links != "html"
@@ -129,7 +129,10 @@ def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings) 
         if custom and custom != THEME_DIR:
             policy = (f"your custom_dir {custom} stays: copy the site_meta block of {theme} "
                       f"into its main.html, which gives every page its "
-                      f"Content-Security-Policy, and again after upgrading Zensical")
+                      f"Content-Security-Policy, and again after upgrading Zensical"
+                      + ("" if settings.public else
+                         f"; copy {theme.parent / SITEMAP} into it too, or the sitemap "
+                         f"lists every finding's address once site_url is set"))
         else:
             custom = None
             policy = (f"custom_dir = the folder holding {theme}, which gives every page its "
@@ -146,7 +149,8 @@ def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings) 
     target.write_text(zensical_config(rendered, site_name=_site_name(settings.config_file),
                                       docs_dir=docs_dir.as_posix(),
                                       directory_urls=directory_urls, custom_dir=THEME_DIR,
-                                      site_dir=args.site_dir),
+                                      site_dir=args.site_dir,
+                                      site_url=read_site_url(settings.config_file)[0]),
                       encoding="utf-8")
     print(f"Zensical configuration {'rewritten' if ours else 'written'} to {target} "
           f"(theme override: {theme}): zensical build -f {target}")

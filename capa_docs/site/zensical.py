@@ -111,14 +111,17 @@ def unedited(text: str) -> bool:
 
 def zensical_config(rendered: Rendered, *, site_name: str, docs_dir: str,
                     directory_urls: bool = True, custom_dir: str | None = None,
-                    site_dir: str = "site") -> str:
-    """A whole ``zensical.toml`` for a site that is the register alone, sealed."""
+                    site_dir: str = "site", site_url: str | None = None) -> str:
+    """A whole ``zensical.toml`` for a site that is the register alone, sealed; with
+    mkdocs.yml's ``site_url``, so pages name the same canonical addresses as the plugin's
+    site (a private register's sitemap still lists none: ``zensicalcsp.SITEMAP``)."""
     return sealed(
         "# The settings Zensical needs to publish the register; written by capa render,\n"
         "# which rewrites this file while the line above holds; edit it, and it is yours.\n"
         "# Finding pages and review packs are built but stay out of the navigation.\n"
         "[project]\n"
         f"site_name = {_string(site_name)}\n"
+        + (f"site_url = {_string(site_url)}\n" if site_url else "") +
         f"docs_dir = {_string(docs_dir)}\n"
         f"site_dir = {_string(site_dir)}\n"
         + settings_text(rendered, directory_urls=directory_urls) + NO_LINK_CHECK

@@ -197,13 +197,42 @@ def _joined(hashes: set[str]) -> str:
     return "".join(f" {item}" for item in sorted(hashes))
 
 
+SITEMAP = "sitemap.xml"
+PRIVATE_SITEMAP = (
+    "{#- Written by capa render (capa-docs) for a private register (public: false): the\n"
+    "    sitemap lists no page, as the plugin's private site has none. With\n"
+    "    public: true, capa render removes this file and Zensical's own lists every\n"
+    "    page. -#}\n"
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+    "</urlset>\n")
+"""Zensical always builds ``sitemap.xml`` and, once ``site_url`` is set, lists every
+page in it, each finding's address included. It takes the template from ``custom_dir``
+first, so this one replaces it."""
+
+
 def write_theme(folder: Path, *, private: bool, site_urls: Iterable[str | None] = (),
                 scopes: Iterable[str | None] = ()) -> Path:
-    """Write ``main.html`` into ``folder`` (the ``custom_dir``); return its path."""
+    """Write ``main.html`` into ``folder`` (the ``custom_dir``), and for a private
+    register the sitemap that lists nothing; return the ``main.html`` path."""
     templates = templates_dir()
     shared, per_base = theme_scripts(templates, base_urls(site_urls, scopes))
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "main.html"
     target.write_text(main_html(shared, per_base, private=private,
                                 styles=theme_styles(templates)), encoding="utf-8")
+    sitemap = folder / SITEMAP
+    if private:
+        sitemap.write_text(PRIVATE_SITEMAP, encoding="utf-8")
+    elif _ours(sitemap):  # the register went public: Zensical's own sitemap again
+        sitemap.unlink()
     return target
+
+
+def _ours(path: Path) -> bool:
+    """Whether ``path`` is the sitemap override as capa render wrote it (one edited by
+    hand is left alone)."""
+    try:
+        return path.read_text(encoding="utf-8") == PRIVATE_SITEMAP
+    except (OSError, UnicodeDecodeError):
+        return False

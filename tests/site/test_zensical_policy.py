@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -126,6 +127,41 @@ def test_merge_text_names_the_theme_override_and_a_merged_config_builds(
     again = run_capa("render", "out", "--today", TODAY, "--zensical", cwd=root)
     assert "your custom_dir overrides stays: copy the site_meta block of" in again.stderr
     assert "custom_dir =" not in again.stderr.split("\n\n", 1)[1]
+
+
+def _sitemap_pages(site: Path) -> list[str]:
+    root = ElementTree.parse(site / "sitemap.xml").getroot()
+    return [loc.text or "" for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+
+
+def test_a_private_register_s_sitemap_lists_no_page_and_a_public_one_s_every_page(
+        tmp_path: Path) -> None:
+    """mkdocs.yml's site_url reaches zensical.toml (canonical addresses as on the
+    plugin's site), and Zensical then lists every page in sitemap.xml: a private register's
+    lists none, as the plugin's private site has no sitemap; a public one's lists every
+    finding. Going public removes the override capa render wrote, never one edited."""
+    root = repo_with(tmp_path, sample_register)
+    write_config(root, site_url="https://example.org/isms/")
+    result = run_capa("render", "out", "--today", TODAY, "--zensical", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert 'site_url = "https://example.org/isms/"\n' in (root / "zensical.toml").read_text()
+    _zensical_build(root)
+    assert _sitemap_pages(root / "site") == []
+    canonical = Head((root / "site/findings/CAPA-2026-004/index.html").read_text())
+    assert canonical.links(rel="canonical") == [
+        "https://example.org/isms/findings/CAPA-2026-004/"]
+
+    write_config(root, {"public": True}, site_url="https://example.org/isms/")
+    result = run_capa("render", "out", "--today", TODAY, "--zensical", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert not (root / "capa-theme/sitemap.xml").exists()
+    _zensical_build(root)
+    assert "https://example.org/isms/findings/CAPA-2026-004/" in _sitemap_pages(root / "site")
+
+    edited = '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>\n'
+    (root / "capa-theme/sitemap.xml").write_text(edited)
+    assert run_capa("render", "out", "--today", TODAY, "--zensical", cwd=root).returncode == 0
+    assert (root / "capa-theme/sitemap.xml").read_text() == edited
 
 
 def test_render_without_zensical_installed_says_so(tmp_path: Path) -> None:
