@@ -65,9 +65,11 @@ def add_parser(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..site.editurl import edit_urls
     from ..site.hosting import generator_host_files
     from ..site.render import add_own_pages, build_site, write_site
     from ..site.zensicalcsp import ZensicalMissing, mark_styles, templates_dir
+    from ..site.zensicaledit import edit_features, mark_edit_urls
 
     settings = settings_of(args)
     require_register(settings)
@@ -98,20 +100,29 @@ def run(args: argparse.Namespace) -> int:
         print(f"capa: --pages {args.pages}: {'; '.join(refused)} (rename a page of yours, "
               f"or --no-index for an index.md of your own); nothing written", file=sys.stderr)
         return EXIT_USAGE
+    document = _mkdocs_document(settings.config_file)
+    edit_url = (edit_urls(document, settings.config_file.parent)
+                if settings.config_file is not None else None)
     if args.zensical is not None:
         mark_styles(build.rendered)
+        mark_edit_urls(build.rendered, edit_url, repository_root(settings.base_dir))
     written = write_site(build.rendered, args.outdir)
     print(f"{len(build.rendered.pages)} pages, {len(written)} files written to {args.outdir}")
     if args.zensical is not None:
-        _zensical(args, build.rendered, settings)
+        theme = document.get("theme")
+        features = edit_features(theme.get("features") if isinstance(theme, dict) else None,
+                                 edit_url)
+        _zensical(args, build.rendered, settings, document, features)
     return EXIT_OK
 
 
-def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings) -> None:
+def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings,
+              document: dict[str, Any], features: list[str]) -> None:
     """Write FILE and the theme override beside it, or, when FILE is there, the override
     and what to merge into FILE."""
     from ..site.zensical import merge_text, unedited, zensical_config
-    from ..site.zensicalcsp import SITEMAP, THEME_DIR, write_theme
+    from ..site.zensicalcsp import SITEMAP, THEME_DIR, templates_dir, write_theme
+    from ..site.zensicaledit import ACTIONS, write_actions
 
     target: Path = args.zensical
     directory_urls = args.links != "html"
@@ -123,6 +134,7 @@ def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings) 
                         site_urls=(read_site_url(settings.config_file)[0],
                                    _text(own.get("site_url"))),
                         scopes=[_text(extra.get("scope") if isinstance(extra, dict) else None)])
+    write_actions(theme.parent, templates_dir())
     if target.exists() and not ours:
         theme_table = own.get("theme")
         custom = _text(theme_table.get("custom_dir")) if isinstance(theme_table, dict) else None
@@ -132,13 +144,16 @@ def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings) 
                       f"Content-Security-Policy, and again after upgrading Zensical"
                       + ("" if settings.public else
                          f"; copy {theme.parent / SITEMAP} into it too, or the sitemap "
-                         f"lists every finding's address once site_url is set"))
+                         f"lists every finding's address once site_url is set")
+                      + ("" if not features else
+                         f"; copy {theme.parent / ACTIONS} into it for the edit links"))
         else:
             custom = None
             policy = (f"custom_dir = the folder holding {theme}, which gives every page its "
                       f"Content-Security-Policy")
         settings_text = merge_text(rendered, directory_urls=directory_urls,
-                                   custom_dir=None if custom else THEME_DIR)
+                                   custom_dir=None if custom else THEME_DIR,
+                                   features=features)
         print(f"capa: {target} exists and is left as it is; to publish the register with "
               f"it, merge these settings into it (docs_dir = the folder holding "
               f"{args.outdir}'s pages; nav entries joined to your own; {policy}; see "
@@ -146,11 +161,12 @@ def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings) 
         return
     docs_dir = Path(os.path.relpath(args.outdir.resolve(), target.resolve().parent))
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(zensical_config(rendered, site_name=_site_name(settings.config_file),
+    target.write_text(zensical_config(rendered, site_name=_site_name(document),
                                       docs_dir=docs_dir.as_posix(),
                                       directory_urls=directory_urls, custom_dir=THEME_DIR,
                                       site_dir=args.site_dir,
-                                      site_url=read_site_url(settings.config_file)[0]),
+                                      site_url=read_site_url(settings.config_file)[0],
+                                      features=features),
                       encoding="utf-8")
     print(f"Zensical configuration {'rewritten' if ours else 'written'} to {target} "
           f"(theme override: {theme}): zensical build -f {target}")
@@ -178,14 +194,21 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _site_name(config_file: Path | None) -> str:
+def _mkdocs_document(config_file: Path | None) -> dict[str, Any]:
+    """mkdocs.yml as read, or nothing when there is none to read (the capa block's
+    problems are reported where the settings are read)."""
+    if config_file is None:
+        return {}
+    try:
+        document = read_config_document(config_file.read_bytes(), config_file).document
+    except (OSError, ConfigError):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def _site_name(document: dict[str, Any]) -> str:
     """mkdocs.yml's site_name, so the Zensical site is called what the MkDocs one is."""
-    if config_file is not None:
-        try:
-            document = read_config_document(config_file.read_bytes(), config_file).document
-        except (OSError, ConfigError):
-            document = {}
-        name = document.get("site_name")
-        if isinstance(name, str) and name.strip():
-            return name
+    name = document.get("site_name")
+    if isinstance(name, str) and name.strip():
+        return name
     return "Corrective-action register"

@@ -8,6 +8,7 @@ lives only here, so trusted narrative HTML is kept from imitating it (``contain`
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,16 @@ class Page:
     text: str
     in_nav: bool = False
     edit_path: str | None = None
+
+    def set_front_matter(self, key: str, value: str) -> None:
+        """Put ``key: value`` first in the page's front matter (made when it has none),
+        for a generator whose templates read it; the value is written as a JSON string,
+        which YAML reads as it is."""
+        line = f"{key}: {json.dumps(value)}\n"
+        if self.text.startswith("---\n"):
+            self.text = "---\n" + line + self.text[4:]
+        else:
+            self.text = "---\n" + line + "---\n\n" + self.text
 
     def split(self) -> tuple[str, list[str]]:
         """The Markdown with each HTML block replaced by a placeholder comment, and the

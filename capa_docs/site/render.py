@@ -82,7 +82,8 @@ def add_own_pages(rendered: Rendered, folder: Path, repo_root: Path) -> list[str
             refused.append(f"{uri} links outside the repository")
         elif path.suffix == ".md":
             try:
-                rendered.pages[uri] = Page(uri, path.read_text(encoding="utf-8"), in_nav=True)
+                rendered.pages[uri] = Page(uri, path.read_text(encoding="utf-8"), in_nav=True,
+                                           edit_path=path.resolve().relative_to(top).as_posix())
             except UnicodeDecodeError:
                 refused.append(f"{uri} is not UTF-8 text")
         else:

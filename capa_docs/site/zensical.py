@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 
 from .page import Rendered
 from .urls import INDEX, NAV_PAGES
@@ -83,12 +84,16 @@ validation = false
 """
 
 
-def _tables(custom_dir: str | None) -> str:
+def _tables(custom_dir: str | None, features: Sequence[str] = ()) -> str:
     """The tables, with the theme override that gives every page its policy
-    (``zensicalcsp``) when there is one."""
-    if custom_dir is None:
-        return TABLES
-    return TABLES.replace("font = false\n", f"font = false\ncustom_dir = {_string(custom_dir)}\n")
+    (``zensicalcsp``) when there is one, and the theme features that show edit links
+    (``zensicaledit``) when the site has them."""
+    theme = "font = false\n"
+    if custom_dir is not None:
+        theme += f"custom_dir = {_string(custom_dir)}\n"
+    if features:
+        theme += f"features = [{', '.join(_string(f) for f in features)}]\n"
+    return TABLES.replace("font = false\n", theme)
 
 
 _SEAL = re.compile(r"# capa render wrote this file; sha256 of the lines below: ([0-9a-f]{64})")
@@ -111,7 +116,8 @@ def unedited(text: str) -> bool:
 
 def zensical_config(rendered: Rendered, *, site_name: str, docs_dir: str,
                     directory_urls: bool = True, custom_dir: str | None = None,
-                    site_dir: str = "site", site_url: str | None = None) -> str:
+                    site_dir: str = "site", site_url: str | None = None,
+                    features: Sequence[str] = ()) -> str:
     """A whole ``zensical.toml`` for a site that is the register alone, sealed; with
     mkdocs.yml's ``site_url``, so pages name the same canonical addresses as the plugin's
     site (a private register's sitemap still lists none: ``zensicalcsp.SITEMAP``)."""
@@ -125,13 +131,13 @@ def zensical_config(rendered: Rendered, *, site_name: str, docs_dir: str,
         f"docs_dir = {_string(docs_dir)}\n"
         f"site_dir = {_string(site_dir)}\n"
         + settings_text(rendered, directory_urls=directory_urls) + NO_LINK_CHECK
-        + _tables(custom_dir))
+        + _tables(custom_dir, features))
 
 
 def merge_text(rendered: Rendered, *, directory_urls: bool = True,
-               custom_dir: str | None = None) -> str:
+               custom_dir: str | None = None, features: Sequence[str] = ()) -> str:
     """What to add to an existing ``zensical.toml``: the ``[project]`` keys (the nav
     entries joined to one's own), then the tables (``markdown_extensions`` replacing
     Zensical's default list, which one's own pages may need in part)."""
     return (settings_text(rendered, directory_urls=directory_urls)
-            + _tables(custom_dir)).lstrip("\n")
+            + _tables(custom_dir, features)).lstrip("\n")

@@ -157,11 +157,7 @@ def mark_styles(rendered: Rendered) -> None:
         styles = inline_code(page.text).styles
         if not styles:
             continue
-        line = f"{STYLES_KEY}: {json.dumps(' '.join(sorted(styles)))}\n"
-        if page.text.startswith("---\n"):
-            page.text = "---\n" + line + page.text[4:]
-        else:
-            page.text = "---\n" + line + "---\n\n" + page.text
+        page.set_front_matter(STYLES_KEY, " ".join(sorted(styles)))
 
 
 def main_html(shared: set[str], per_base: dict[str, set[str]], *, private: bool,

@@ -1,0 +1,138 @@
+""""Edit this page" on the Zensical path opens what it opens on the plugin's site: the
+finding's file, a page of one's own, nothing for a page the register generates. The
+address is worked out as MkDocs works it out (``site.editurl``), checked against MkDocs'
+own code for each way mkdocs.yml can say it, and against real builds of both sites."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+from mkdocs.config import load_config
+from mkdocs.structure.pages import Page as MkDocsPage
+
+from capa_docs.site.editurl import edit_urls
+
+from ..helpers import TODAY, run_capa
+from ..sites import SOURCE_DATE_EPOCH, mkdocs_build, repo_with, sample_register, write_config
+
+ZENSICAL = str(Path(sys.executable).parent / "zensical")
+
+CONFIGS = [
+    {"repo_url": "https://github.com/org/isms"},  # MkDocs' default for GitHub
+    {"repo_url": "https://gitlab.com/org/isms/"},
+    {"repo_url": "https://bitbucket.org/org/isms"},
+    {"repo_url": "https://github.com/org/isms", "edit_uri": "edit/main/docs"},  # no slash
+    {"repo_url": "https://git.example.com/org/isms", "edit_uri": "-/edit/main/docs/"},
+    {"repo_url": "https://git.example.com/org/isms"},  # a host MkDocs knows nothing of
+    {"edit_uri": "https://git.example.com/org/isms/edit/main/docs/"},  # no repo_url
+    {"repo_url": "https://github.com/org/isms",
+     "edit_uri_template": "blob/main/docs/{path}?plain=1"},
+    {"repo_url": "https://example.com/git/isms",
+     "edit_uri_template": "edit?file=docs%2F{path!q}"},
+    {"repo_url": "https://github.com/org/isms", "docs_dir": "site-pages"},
+    {},
+]
+FILES = ["register/2026/CAPA-2026-004.md", "docs/about.md", "docs/deep/er/page.md"]
+
+
+def _mkdocs_edit_url(root: Path, settings: dict[str, Any], path: str) -> str | None:
+    """MkDocs' own answer: its config validation (defaults, slashes), then the page's
+    ``_set_edit_url`` for a file at ``path`` seen from docs_dir, as the plugin gives it."""
+    config_file = root / "mkdocs.yml"
+    config_file.write_text(yaml.safe_dump({"site_name": "x", **settings}))
+    (root / settings.get("docs_dir", "docs")).mkdir(exist_ok=True)
+    config = load_config(str(config_file))
+    page = SimpleNamespace(file=SimpleNamespace(edit_uri=os.path.relpath(
+        root / path, config.docs_dir).replace(os.sep, "/")))
+    MkDocsPage._set_edit_url(page, config.repo_url, config.edit_uri,  # type: ignore[arg-type]
+                             config.edit_uri_template)
+    return page.edit_url  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("settings", CONFIGS, ids=lambda s: ",".join(s) or "none")
+def test_the_address_is_mkdocs_own_for_every_way_to_say_it(
+        tmp_path: Path, settings: dict[str, Any]) -> None:
+    edit_url = edit_urls(settings, tmp_path)
+    for path in FILES:
+        expected = _mkdocs_edit_url(tmp_path, settings, path)
+        got = edit_url(tmp_path / path) if edit_url is not None else None
+        assert got == expected, (settings, path)
+    assert (edit_urls(settings, tmp_path) is None) == (
+        _mkdocs_edit_url(tmp_path, settings, FILES[0]) is None)
+
+
+class _EditLinks(HTMLParser):
+    """The href of the page's edit and raw-view buttons."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        classes = (values.get("class") or "").split()
+        if tag == "a" and "md-content__button" in classes and values.get("href"):
+            self.links.append(values["href"] or "")
+
+
+def _edit_links(site: Path) -> dict[str, list[str]]:
+    return {page.relative_to(site).as_posix(): _EditLinks(page.read_text()).links
+            for page in sorted(site.rglob("index.html"))}
+
+
+def _own_pages(root: Path) -> None:
+    sample_register(root)
+    (root / "docs").mkdir(exist_ok=True)
+    (root / "docs/about.md").write_text("# About this register\n\nAsk the ISMS team.\n")
+
+
+def _zensical_site(root: Path) -> Path:
+    rendered = run_capa("render", "site-src", "--today", TODAY, "--zensical", "--pages",
+                        "docs", "--site-dir", "zensical-site", cwd=root)
+    assert rendered.returncode == 0, rendered.stderr
+    result = subprocess.run([ZENSICAL, "build", "--clean", "--strict"], cwd=root,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH},
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return root / "zensical-site"
+
+
+def test_every_page_links_where_the_plugin_s_page_links(tmp_path: Path) -> None:
+    """Both sites of one register, with repo_url, edit_uri and the edit and view
+    buttons: the same edit links on every page they share; the finding's file, the
+    page of one's own, no link on the register's generated pages."""
+    root = repo_with(tmp_path, _own_pages)
+    theme = {"name": "material", "features": ["content.action.edit", "content.action.view"]}
+    write_config(root, {}, repo_url="https://github.com/org/isms", edit_uri="edit/main/docs/",
+                 theme=theme)
+    mkdocs_build(root / "mkdocs.yml")
+    plugin = _edit_links(root / "site")
+    zensical = _edit_links(_zensical_site(root))
+    shared = sorted(set(plugin) & set(zensical))
+    assert "findings/CAPA-2026-004/index.html" in shared and "about/index.html" in shared
+    assert {page: zensical[page] for page in shared} == {page: plugin[page] for page in shared}
+    assert zensical["findings/CAPA-2026-004/index.html"] == [
+        "https://github.com/org/isms/edit/main/register/2026/CAPA-2026-004.md",
+        "https://github.com/org/isms/raw/main/register/2026/CAPA-2026-004.md"]
+    assert zensical["about/index.html"][0] == "https://github.com/org/isms/edit/main/docs/about.md"
+    assert zensical["register/index.html"] == [] == zensical["index.html"]
+    config = (root / "zensical.toml").read_text()
+    assert 'features = ["content.action.edit", "content.action.view"]' in config
+
+
+def test_without_repo_url_no_page_has_an_edit_link(tmp_path: Path) -> None:
+    root = repo_with(tmp_path, _own_pages)
+    theme = {"name": "material", "features": ["content.action.edit"]}
+    write_config(root, {}, theme=theme)
+    links = _edit_links(_zensical_site(root))
+    assert links and not any(links.values())
+    assert "features" not in (root / "zensical.toml").read_text()
