@@ -35,11 +35,14 @@ class Page:
         """Put ``key: value`` first in the page's front matter (made when it has none),
         for a generator whose templates read it; the value is written as a JSON string,
         which YAML reads as it is."""
-        line = f"{key}: {json.dumps(value)}\n"
-        if self.text.startswith("---\n"):
-            self.text = "---\n" + line + self.text[4:]
-        else:
-            self.text = "---\n" + line + "---\n\n" + self.text
+        bom = "\ufeff" if self.text.startswith("\ufeff") else ""
+        body = self.text[len(bom):]
+        for newline in ("\n", "\r\n"):  # a page of one's own may have either
+            if body.startswith("---" + newline):
+                self.text = (f"{bom}---{newline}{key}: {json.dumps(value)}{newline}"
+                             + body[3 + len(newline):])
+                return
+        self.text = f"{bom}---\n{key}: {json.dumps(value)}\n---\n\n{body}"
 
     def split(self) -> tuple[str, list[str]]:
         """The Markdown with each HTML block replaced by a placeholder comment, and the

@@ -19,6 +19,7 @@ from mkdocs.config import load_config
 from mkdocs.structure.pages import Page as MkDocsPage
 
 from capa_docs.site.editurl import edit_urls
+from capa_docs.site.page import Page
 
 from ..helpers import TODAY, run_capa
 from ..sites import SOURCE_DATE_EPOCH, mkdocs_build, repo_with, sample_register, write_config
@@ -93,6 +94,9 @@ def _own_pages(root: Path) -> None:
     sample_register(root)
     (root / "docs").mkdir(exist_ok=True)
     (root / "docs/about.md").write_text("# About this register\n\nAsk the ISMS team.\n")
+    # Written on Windows: a byte-order mark and CRLF, its own front matter kept.
+    (root / "docs/windows.md").write_bytes(
+        b"\xef\xbb\xbf---\r\ntitle: Kept title\r\n---\r\n\r\n# Windows page\r\n")
 
 
 def _zensical_site(root: Path) -> Path:
@@ -125,6 +129,9 @@ def test_every_page_links_where_the_plugin_s_page_links(tmp_path: Path) -> None:
         "https://github.com/org/isms/raw/main/register/2026/CAPA-2026-004.md"]
     assert zensical["about/index.html"][0] == "https://github.com/org/isms/edit/main/docs/about.md"
     assert zensical["register/index.html"] == [] == zensical["index.html"]
+    assert zensical["windows/index.html"][0].endswith("/edit/main/docs/windows.md")
+    windows = (root / "zensical-site/windows/index.html").read_text()
+    assert "<title>Kept title - " in windows and "capa_edit_url" not in windows
     config = (root / "zensical.toml").read_text()
     assert 'features = ["content.action.edit", "content.action.view"]' in config
 
@@ -136,3 +143,18 @@ def test_without_repo_url_no_page_has_an_edit_link(tmp_path: Path) -> None:
     links = _edit_links(_zensical_site(root))
     assert links and not any(links.values())
     assert "features" not in (root / "zensical.toml").read_text()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("# Page\n", '---\nk: "v"\n---\n\n# Page\n'),
+    ("---\ntitle: T\n---\n# Page\n", '---\nk: "v"\ntitle: T\n---\n# Page\n'),
+    ("---\r\ntitle: T\r\n---\r\n", '---\r\nk: "v"\r\ntitle: T\r\n---\r\n'),
+    ("\ufeff---\ntitle: T\n---\n", '\ufeff---\nk: "v"\ntitle: T\n---\n'),
+    ("\ufeff# Page\n", '\ufeff---\nk: "v"\n---\n\n# Page\n'),
+])
+def test_a_key_joins_the_front_matter_a_page_has(text: str, expected: str) -> None:
+    """A page's own front matter stays front matter, with or without a byte-order mark,
+    with LF or CRLF: a second block would show the first as text."""
+    page = Page("p.md", text)
+    page.set_front_matter("k", "v")
+    assert page.text == expected
