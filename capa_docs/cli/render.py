@@ -37,7 +37,10 @@ def add_parser(commands: Commands) -> None:
         "render", help="write the published register as Markdown pages and files",
         description="Write the pages and files the MkDocs plugin publishes into OUTDIR, for "
                     "Zensical or any Markdown site generator (point its docs_dir at OUTDIR), "
-                    "with robots.txt (unless public: true) and _headers for the host.")
+                    "with robots.txt (unless public: true) and _headers for the host. What "
+                    "an earlier run wrote there and the register no longer publishes (a "
+                    "deleted finding's page and evidence) is removed, unless changed since; "
+                    "OUTDIR/.capa-render.json records what each run wrote.")
     render.add_argument("outdir", type=Path, metavar="OUTDIR")
     render.add_argument("--links", choices=("source", "directory", "html"), default="source",
                         help="source: link source files (../register.md), for generators that "
@@ -68,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from ..site.editurl import edit_urls
     from ..site.hosting import generator_host_files
     from ..site.render import add_own_pages, build_site, write_site
+    from ..site.written import read_record, remove_stale, write_record
     from ..site.zensicalcsp import ZensicalMissing, mark_styles, templates_dir
     from ..site.zensicaledit import edit_features, mark_edit_urls
 
@@ -106,8 +110,17 @@ def run(args: argparse.Namespace) -> int:
     if args.zensical is not None:
         mark_styles(build.rendered)
         mark_edit_urls(build.rendered, edit_url, repository_root(settings.base_dir))
+    previous = read_record(args.outdir)
     written = write_site(build.rendered, args.outdir)
-    print(f"{len(build.rendered.pages)} pages, {len(written)} files written to {args.outdir}")
+    removed, changed = remove_stale(args.outdir, previous, written)
+    write_record(args.outdir, written)
+    for uri in changed:
+        print(f"capa: note: {args.outdir / uri} was left: the register no longer publishes "
+              f"it, but it changed since capa render wrote it (delete it if it is not "
+              f"yours)", file=sys.stderr)
+    gone = (f"; removed {len(removed)} the register no longer publishes" if removed else "")
+    print(f"{len(build.rendered.pages)} pages, {len(written)} files written to "
+          f"{args.outdir}{gone}")
     if args.zensical is not None:
         theme = document.get("theme")
         features = edit_features(theme.get("features") if isinstance(theme, dict) else None,

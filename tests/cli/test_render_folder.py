@@ -1,0 +1,107 @@
+"""``capa render`` keeps its folder to what the register publishes now: the page and the
+evidence of a finding that left the register leave the folder, and so the site a
+generator builds from it; what someone else put there, or changed, stays."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from capa_docs.site.written import RECORD
+
+from ..helpers import TODAY, finding, run_capa, write_evidence, write_finding
+from ..sites import SOURCE_DATE_EPOCH, repo_with, sample_register
+
+GONE = "CAPA-2026-060"
+
+
+def _register(root: Path) -> None:
+    """The sample register and a closed finding nothing refers to, with its evidence."""
+    sample_register(root)
+    data = finding(id=GONE)
+    data["closure"]["evidence"][0]["path"] = f"../evidence/{GONE}/checklist.txt"
+    write_finding(root / "register", data)
+    write_evidence(root / "register", GONE)
+
+
+def _render(root: Path) -> subprocess.CompletedProcess[str]:
+    result = run_capa("render", "out", "--today", TODAY, "--zensical", cwd=root)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def _remove_finding(root: Path) -> None:
+    (root / f"register/2026/{GONE}.md").unlink()
+    shutil.rmtree(root / f"register/evidence/{GONE}")
+
+
+def test_a_finding_that_left_the_register_leaves_the_folder_and_the_site(
+        tmp_path: Path) -> None:
+    root = repo_with(tmp_path, _register)
+    _render(root)
+    out = root / "out"
+    evidence = out / f"files/register/evidence/{GONE}"
+    assert (out / f"findings/{GONE}.md").is_file() and any(evidence.iterdir())
+    recorded = json.loads((out / RECORD).read_text())["files"]
+    assert f"findings/{GONE}.md" in recorded and RECORD not in recorded
+
+    _remove_finding(root)
+    again = _render(root)
+    assert not (out / f"findings/{GONE}.md").exists()
+    assert not evidence.exists()  # the files and their emptied folder
+    assert (out / "findings").is_dir() and (out / "register.md").is_file()
+    removed = 1 + len([p for p in recorded if p.startswith(f"files/register/evidence/{GONE}/")])
+    assert f"; removed {removed} the register no longer publishes" in again.stdout
+    assert f"findings/{GONE}.md" not in json.loads((out / RECORD).read_text())["files"]
+
+    built = subprocess.run([str(Path(sys.executable).parent / "zensical"), "build", "--clean"],
+                           cwd=root, env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH},
+                           capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert not (root / f"site/findings/{GONE}").exists()
+    assert (root / "site/findings/CAPA-2026-010/index.html").is_file()
+    assert not (root / "site" / RECORD).exists()  # a dot-file: not published
+
+
+def test_what_someone_else_put_there_or_changed_stays(tmp_path: Path) -> None:
+    root = repo_with(tmp_path, _register)
+    _render(root)
+    out = root / "out"
+    (out / "notes.md").write_text("# Ours\n")
+    page = out / f"findings/{GONE}.md"
+    page.write_text(page.read_text() + "\nAn edit.\n")
+    _remove_finding(root)
+    again = _render(root)
+    assert (out / "notes.md").read_text() == "# Ours\n"
+    assert page.read_text().endswith("\nAn edit.\n")
+    assert f"{out.name}/findings/{GONE}.md was left: the register no longer publishes it, " \
+           "but it changed since capa render wrote it" in again.stderr
+
+
+def test_a_record_cannot_remove_anything_outside_the_folder_or_behind_a_link(
+        tmp_path: Path) -> None:
+    """The record is a file in a folder anyone may write to: it names what to remove,
+    so nothing outside the folder, and no link, is removed whatever it says."""
+    root = repo_with(tmp_path, _register)
+    _render(root)
+    out = root / "out"
+    outside = root / "outside.txt"
+    outside.write_text("keep\n")
+    (out / "sub").mkdir()
+    (out / "sub/link.txt").symlink_to(outside)
+    files = {}
+    for name, path in (("../outside.txt", outside), ("sub/../../outside.txt", outside)):
+        stat = path.stat()
+        files[name] = [stat.st_size, stat.st_mtime_ns]
+    link = (out / "sub/link.txt").lstat()
+    files["sub/link.txt"] = [link.st_size, link.st_mtime_ns]
+    (out / RECORD).write_text(json.dumps({"files": files}))
+    _render(root)
+    assert outside.read_text() == "keep\n"
+    assert (out / "sub/link.txt").is_symlink()
+    (out / RECORD).write_text("not json")  # a record that cannot be read removes nothing
+    assert "removed" not in _render(root).stdout
