@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from ..site.editurl import edit_urls
     from ..site.hosting import generator_host_files
     from ..site.render import add_own_pages, build_site, write_site
-    from ..site.written import read_record, remove_stale, write_record
+    from ..site.written import RECORD, OutsideFolder, read_record, settle
     from ..site.zensicalcsp import ZensicalMissing, mark_styles, templates_dir
     from ..site.zensicaledit import edit_features, mark_edit_urls
 
@@ -106,18 +106,28 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     document = _mkdocs_document(settings.config_file)
     edit_url = (edit_urls(document, settings.config_file.parent)
-                if settings.config_file is not None else None)
+                if args.zensical is not None and settings.config_file is not None else None)
     if args.zensical is not None:
         mark_styles(build.rendered)
         mark_edit_urls(build.rendered, edit_url, repository_root(settings.base_dir))
     previous = read_record(args.outdir)
-    written = write_site(build.rendered, args.outdir)
-    removed, changed = remove_stale(args.outdir, previous, written)
-    write_record(args.outdir, written)
-    for uri in changed:
+    try:
+        written = write_site(build.rendered, args.outdir)
+    except OutsideFolder as error:
+        print(f"capa: {error}; nothing written", file=sys.stderr)
+        return EXIT_USAGE
+    outcome = settle(args.outdir, previous, written)
+    for uri in outcome.changed:
         print(f"capa: note: {args.outdir / uri} was left: the register no longer publishes "
               f"it, but it changed since capa render wrote it (delete it if it is not "
-              f"yours)", file=sys.stderr)
+              f"yours, or the site publishes it)", file=sys.stderr)
+    if outcome.unknown:
+        shown = ", ".join(outcome.unknown[:5]) + (", ..." if len(outcome.unknown) > 5 else "")
+        print(f"capa: note: {args.outdir} holds {len(outcome.unknown)} file(s) this run did "
+              f"not write ({shown}) and no record of an earlier run "
+              f"({args.outdir / RECORD}): if they are from one, delete {args.outdir} and run "
+              f"again, or the site publishes them", file=sys.stderr)
+    removed = outcome.removed
     gone = (f"; removed {len(removed)} the register no longer publishes" if removed else "")
     print(f"{len(build.rendered.pages)} pages, {len(written)} files written to "
           f"{args.outdir}{gone}")
@@ -125,7 +135,11 @@ def run(args: argparse.Namespace) -> int:
         theme = document.get("theme")
         features = edit_features(theme.get("features") if isinstance(theme, dict) else None,
                                  edit_url)
-        _zensical(args, build.rendered, settings, document, features)
+        try:
+            _zensical(args, build.rendered, settings, document, features)
+        except OutsideFolder as error:
+            print(f"capa: {error}; the theme override is not written", file=sys.stderr)
+            return EXIT_USAGE
     return EXIT_OK
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
+from ..contract.settings import ConfigError
+
 EditUrl = Callable[[Path], str | None]
 
 _DEFAULT_EDIT_URI = {"github.com": "edit/master/docs/", "gitlab.com": "edit/master/docs/",
@@ -44,25 +46,20 @@ def edit_urls(document: Mapping[str, Any], config_dir: Path) -> EditUrl | None:
     repo_url = _text(document.get("repo_url"))
     edit_uri = _text(document.get("edit_uri"))
     template = _text(document.get("edit_uri_template"))
-    if edit_uri is None and repo_url is not None:
+    if document.get("edit_uri") is None and repo_url is not None:  # "" means no links
         edit_uri = _DEFAULT_EDIT_URI.get(urlsplit(repo_url).netloc.lower())
     if edit_uri and not edit_uri.endswith("/"):
         edit_uri += "/"
     if not template and not edit_uri:
         return None
-    docs_dir = config_dir / (_text(document.get("docs_dir")) or "docs")
+    if template:
+        _format(template, "docs/page.md")  # refused here, before any page, as MkDocs does
+    docs_dir = (config_dir / (_text(document.get("docs_dir")) or "docs")).resolve()
     base = repo_url or ""
 
     def edit_url(path: Path) -> str | None:
-        src = Path(os.path.relpath(path, docs_dir)).as_posix()
-        if template:
-            try:
-                tail = _Formatter().format(template, path=src,
-                                           path_noext=posixpath.splitext(src)[0])
-            except (KeyError, IndexError, ValueError):
-                return None  # a template MkDocs would refuse: no link, as no site builds
-        else:
-            tail = f"{edit_uri}{src}"
+        src = Path(os.path.relpath(path.resolve(), docs_dir)).as_posix()
+        tail = _format(template, src) if template else f"{edit_uri}{src}"
         if base and not base.endswith("/") and not tail.startswith(("?", "#")):
             url = urljoin(base + "/", tail)
         else:
@@ -70,6 +67,15 @@ def edit_urls(document: Mapping[str, Any], config_dir: Path) -> EditUrl | None:
         return url if urlsplit(url).scheme in ("http", "https") else None
 
     return edit_url
+
+
+def _format(template: str, src: str) -> str:
+    try:
+        return _Formatter().format(template, path=src, path_noext=posixpath.splitext(src)[0])
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError) as error:
+        raise ConfigError(f"mkdocs.yml edit_uri_template {template!r} cannot be filled in "
+                          f"({type(error).__name__}: {error}): use {{path}}, {{path!q}} or "
+                          f"{{path_noext}}") from None
 
 
 def _text(value: object) -> str | None:

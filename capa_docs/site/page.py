@@ -20,6 +20,17 @@ _BLOCK_START = re.compile(r'^<div class="capa[ "]', re.MULTILINE)
 _BLOCK_END = re.compile(r"^</div>$", re.MULTILINE)
 _PLACEHOLDER = re.compile(r"<!-- capa-block (\d+) -->")
 _UNSEARCHED = "data-search-exclude"
+_FRONT_MATTER_OPENS = re.compile(r"---[ \t]*(\r?\n)")
+_NOT_YAML_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
+def yaml_string(value: str) -> str:
+    """``value`` as a double-quoted YAML scalar that any YAML reader takes back as it is:
+    JSON's escapes are YAML's, a character outside the Basic Multilingual Plane is
+    written as itself (JSON's surrogate pairs are refused by Zensical's reader), and a
+    character YAML does not print is escaped."""
+    text = json.dumps(value, ensure_ascii=False)
+    return _NOT_YAML_PRINTABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 @dataclass
@@ -33,16 +44,18 @@ class Page:
 
     def set_front_matter(self, key: str, value: str) -> None:
         """Put ``key: value`` first in the page's front matter (made when it has none),
-        for a generator whose templates read it; the value is written as a JSON string,
-        which YAML reads as it is."""
+        for a generator whose templates read it. The opening line is read as MkDocs and
+        Zensical read it (``---``, trailing blanks, LF or CRLF, after a byte-order mark),
+        so a page of one's own keeps its front matter."""
         bom = "\ufeff" if self.text.startswith("\ufeff") else ""
         body = self.text[len(bom):]
-        for newline in ("\n", "\r\n"):  # a page of one's own may have either
-            if body.startswith("---" + newline):
-                self.text = (f"{bom}---{newline}{key}: {json.dumps(value)}{newline}"
-                             + body[3 + len(newline):])
-                return
-        self.text = f"{bom}---\n{key}: {json.dumps(value)}\n---\n\n{body}"
+        opening = _FRONT_MATTER_OPENS.match(body)
+        if opening is not None:
+            newline = opening.group(1)
+            self.text = (f"{bom}---{newline}{key}: {yaml_string(value)}{newline}"
+                         + body[opening.end():])
+        else:
+            self.text = f"{bom}---\n{key}: {yaml_string(value)}\n---\n\n{body}"
 
     def split(self) -> tuple[str, list[str]]:
         """The Markdown with each HTML block replaced by a placeholder comment, and the

@@ -33,6 +33,7 @@ from .pages.register import register_page
 from .pages.review import review_pages
 from .printing import STAMP_CSS, stamp_css
 from .urls import ASSET_DIR, CSV_URI, INDEX, JSON_URI
+from .written import OutsideFolder
 
 ASSETS = ("capa.css", "register.js", "print.css")
 
@@ -92,28 +93,35 @@ def add_own_pages(rendered: Rendered, folder: Path, repo_root: Path) -> list[str
 
 
 def write_site(rendered: Rendered, outdir: Path) -> list[Path]:
-    """Write pages, assets and evidence under ``outdir`` (``capa render``)."""
+    """Write pages, assets and evidence under ``outdir`` (``capa render``).
+
+    Every write lands in ``outdir``: a file there that is a link is replaced, not written
+    through, and a folder that leads outside it stops the run before anything is
+    written (``OutsideFolder``). The folder may come from a branch, and a page holds
+    text from a finding file."""
     import shutil
 
-    made: set[Path] = set()
-
-    def target(uri: str) -> Path:
-        path = outdir / uri
-        if path.parent not in made:  # one mkdir a folder, not one a file
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        return path
-
+    jobs: list[tuple[Path, bytes | Path]] = [
+        *((outdir / uri, page.text.encode("utf-8")) for uri, page in rendered.pages.items()),
+        *((outdir / uri, content) for uri, content in rendered.assets.items()),
+        *((outdir / uri, source) for uri, source in rendered.files.items())]
+    outdir.mkdir(parents=True, exist_ok=True)
+    top = outdir.resolve()
+    folders = list(dict.fromkeys(path.parent for path, _ in jobs))
+    for folder in folders:  # all checked before any is made or written
+        if not folder.resolve().is_relative_to(top):
+            raise OutsideFolder(f"{folder} leads outside {outdir} (a link): remove it")
+    for folder in folders:  # one mkdir a folder, not one a file
+        folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for uri, page in rendered.pages.items():
-        written.append(target(uri))
-        written[-1].write_bytes(page.text.encode("utf-8"))
-    for uri, content in rendered.assets.items():
-        written.append(target(uri))
-        written[-1].write_bytes(content)
-    for uri, source in rendered.files.items():
-        written.append(target(uri))
-        shutil.copyfile(source, written[-1])
+    for path, content in jobs:
+        if path.is_symlink():
+            path.unlink()
+        if isinstance(content, Path):
+            shutil.copyfile(content, path)
+        else:
+            path.write_bytes(content)
+        written.append(path)
     return written
 
 

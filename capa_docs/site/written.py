@@ -5,8 +5,10 @@ publishes a finding the register no longer holds, in the state it had then.
 
 The record is ``.capa-render.json`` in the folder (site generators leave dot-files out of
 the site): each file written, with the size and modification time it had just after.
-A file goes only when the record names it and it is unchanged since: a file someone else
-put in the folder, or edited there, stays, and the caller names it.
+A file goes only when the record names it and it is unchanged since. One changed since
+stays in the record and is named on every run until someone deletes it; files in a folder
+with no record (written before capa render kept one, or by someone else) are named once,
+since nothing says whose they are.
 """
 
 from __future__ import annotations
@@ -14,59 +16,110 @@ from __future__ import annotations
 import json
 import os
 import stat
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
 RECORD = ".capa-render.json"
 
 
-def read_record(outdir: Path) -> dict[str, tuple[int, int]]:
-    """The files the last run wrote (path in the folder -> size, modification time), or
-    nothing when there is no record to trust."""
+class OutsideFolder(ValueError):
+    """A folder capa render writes into leads somewhere else (a link)."""
+
+
+def write_here(path: Path, text: str, within: Path) -> None:
+    """Write ``text`` to ``path`` itself: a link there is replaced, not written through,
+    and a folder on the way that leads outside ``within`` is refused (``OutsideFolder``).
+    The folders capa render writes may come from a branch."""
+    if not path.parent.resolve().is_relative_to(within.resolve()):  # before making it
+        raise OutsideFolder(f"{path.parent} leads outside {within} (a link): remove it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink():
+        path.unlink()
+    path.write_text(text, encoding="utf-8")
+
+
+@dataclass
+class Outcome:
+    """What became of the files a run did not write."""
+
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    """Written by an earlier run, changed since: left, named, kept in the record."""
+    unknown: list[str] = field(default_factory=list)
+    """In a folder that had no record: left, named."""
+
+
+def read_record(outdir: Path) -> dict[str, tuple[int, int]] | None:
+    """The files the last run wrote (path in the folder -> size, modification time);
+    None when there is no record to trust. A path that could name something outside the
+    folder is dropped: the record is a file anyone who can write the folder can edit."""
     try:
         data = json.loads((outdir / RECORD).read_text(encoding="utf-8"))
         files = data["files"]
-        return {uri: (int(size), int(mtime)) for uri, (size, mtime) in files.items()}
+        return {uri: (int(size), int(mtime)) for uri, (size, mtime) in files.items()
+                if _plain(uri)}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+        return None
 
 
-def write_record(outdir: Path, written: list[Path]) -> None:
-    """Record what this run wrote, as it is now."""
-    files = {}
-    for path in written:
-        stat = path.stat()
-        files[path.relative_to(outdir).as_posix()] = [stat.st_size, stat.st_mtime_ns]
-    text = json.dumps({"written_by": "capa render (capa-docs); read by the next run",
-                       "files": dict(sorted(files.items()))}, indent=0)
-    (outdir / RECORD).write_text(text + "\n", encoding="utf-8")
+def _plain(uri: object) -> bool:
+    """A relative path of names only: no ``..``, no root, no NUL, no backslash."""
+    if not isinstance(uri, str) or not uri or "\x00" in uri or "\\" in uri:
+        return False
+    path = PurePosixPath(uri)
+    return not path.is_absolute() and ".." not in path.parts
 
 
-def remove_stale(outdir: Path, previous: dict[str, tuple[int, int]],
-                 written: list[Path]) -> tuple[list[str], list[str]]:
-    """Remove what the last run wrote and this one did not, when unchanged since; return
-    the paths removed and those left because they changed. Folders left empty go too."""
+def settle(outdir: Path, previous: dict[str, tuple[int, int]] | None,
+           written: list[Path]) -> Outcome:
+    """Remove what the last run wrote and this one did not, when unchanged since (and the
+    folders left empty); record what this run wrote, with what was left as changed."""
     top = outdir.resolve()
     now = {path.relative_to(outdir).as_posix() for path in written}
-    removed: list[str] = []
-    changed: list[str] = []
-    for uri, (size, mtime) in sorted(previous.items()):
+    outcome = Outcome()
+    kept: dict[str, tuple[int, int]] = {}
+    for uri, recorded in sorted((previous or {}).items()):
         if uri in now or uri == RECORD:
             continue
         path = outdir / uri
-        try:
-            inside = path.parent.resolve().is_relative_to(top)
-            found = path.lstat() if inside else None
-        except OSError:
-            continue  # gone already
-        if found is None or not stat.S_ISREG(found.st_mode):
-            continue
-        if (found.st_size, found.st_mtime_ns) != (size, mtime):
-            changed.append(uri)
+        found = _regular_inside(path, top)
+        if found is None:
+            continue  # gone already, a link, or not in the folder
+        if (found.st_size, found.st_mtime_ns) != recorded:
+            outcome.changed.append(uri)
+            kept[uri] = recorded
             continue
         path.unlink()
-        removed.append(uri)
+        outcome.removed.append(uri)
         _remove_empty_parents(path.parent, top)
-    return removed, changed
+    if previous is None:
+        outcome.unknown = sorted(
+            uri for uri in (p.relative_to(outdir).as_posix() for p in outdir.rglob("*")
+                            if p.is_file() and not p.is_symlink())
+            if uri not in now and uri != RECORD)
+    _write_record(outdir, written, kept)
+    return outcome
+
+
+def _regular_inside(path: Path, top: Path) -> os.stat_result | None:
+    try:
+        if not path.parent.resolve().is_relative_to(top):
+            return None
+        found = path.lstat()
+    except (OSError, ValueError):
+        return None
+    return found if stat.S_ISREG(found.st_mode) else None
+
+
+def _write_record(outdir: Path, written: list[Path],
+                  kept: dict[str, tuple[int, int]]) -> None:
+    files = {uri: list(recorded) for uri, recorded in kept.items()}
+    for path in written:
+        found = path.stat()
+        files[path.relative_to(outdir).as_posix()] = [found.st_size, found.st_mtime_ns]
+    text = json.dumps({"written_by": "capa render (capa-docs); read by the next run",
+                       "files": dict(sorted(files.items()))}, indent=0)
+    write_here(outdir / RECORD, text + "\n", outdir)
 
 
 def _remove_empty_parents(folder: Path, top: Path) -> None:

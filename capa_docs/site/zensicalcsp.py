@@ -46,6 +46,7 @@ import jinja2
 from .csp import InlineCode, inline_code, policy, scripts_in, source_hash
 from .hosting import ROBOTS_META
 from .page import Rendered
+from .written import write_here
 
 THEME_DIR = "capa-theme"
 STYLES_KEY = "capa_styles"
@@ -213,13 +214,12 @@ def write_theme(folder: Path, *, private: bool, site_urls: Iterable[str | None] 
     register the sitemap that lists nothing; return the ``main.html`` path."""
     templates = templates_dir()
     shared, per_base = theme_scripts(templates, base_urls(site_urls, scopes))
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / "main.html"
-    target.write_text(main_html(shared, per_base, private=private,
-                                styles=theme_styles(templates)), encoding="utf-8")
+    write_here(target, main_html(shared, per_base, private=private,
+                                 styles=theme_styles(templates)), folder.parent)
     sitemap = folder / SITEMAP
     if private:
-        sitemap.write_text(PRIVATE_SITEMAP, encoding="utf-8")
+        write_here(sitemap, PRIVATE_SITEMAP, folder.parent)
     elif _ours(sitemap):  # the register went public: Zensical's own sitemap again
         sitemap.unlink()
     return target

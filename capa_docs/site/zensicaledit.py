@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .editurl import EditUrl
 from .page import Rendered
+from .written import write_here
 
 EDIT_KEY = "capa_edit_url"
 ACTIONS = "partials/actions.html"
@@ -60,8 +61,7 @@ def write_actions(theme: Path, templates: Path) -> Path | None:
         if _ours(target):
             target.unlink()
         return None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    write_here(target, text, theme.parent)
     return target
 
 

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from capa_docs.site.written import RECORD
 
 from ..helpers import TODAY, finding, run_capa, write_evidence, write_finding
@@ -78,8 +80,63 @@ def test_what_someone_else_put_there_or_changed_stays(tmp_path: Path) -> None:
     again = _render(root)
     assert (out / "notes.md").read_text() == "# Ours\n"
     assert page.read_text().endswith("\nAn edit.\n")
-    assert f"{out.name}/findings/{GONE}.md was left: the register no longer publishes it, " \
-           "but it changed since capa render wrote it" in again.stderr
+    left = (f"{out.name}/findings/{GONE}.md was left: the register no longer publishes it, "
+            "but it changed since capa render wrote it")
+    assert left in again.stderr
+    assert left in _render(root).stderr  # named on every run until someone deletes it
+    page.unlink()
+    assert "was left" not in _render(root).stderr
+
+
+def test_a_folder_without_a_record_names_what_it_holds_once(tmp_path: Path) -> None:
+    """Written before capa render kept a record, or by someone else: nothing says whose
+    the files are, so they stay and are named, on the first run only."""
+    root = repo_with(tmp_path, _register)
+    _render(root)
+    out = root / "out"
+    (out / RECORD).unlink()
+    _remove_finding(root)
+    first = _render(root)
+    assert (out / f"findings/{GONE}.md").is_file()
+    assert ("out holds 2 file(s) this run did not write (files/register/evidence/"
+            f"{GONE}/checklist.txt, findings/{GONE}.md) and no record") in first.stderr
+    assert "this run did not write" not in _render(root).stderr
+
+
+def test_links_in_the_folders_are_replaced_never_written_through(
+        tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A branch can commit links where capa render writes (git add -f past .gitignore):
+    a page, the record and the theme files go in their folders; a folder leading out
+    stops the run before anything is written."""
+    root = repo_with(tmp_path, _register)
+    _render(root)
+    out, theme = root / "out", root / "capa-theme"
+    victims = {name: tmp_path / f"victim-{name}" for name in ("page", "record", "sitemap")}
+    for victim in victims.values():
+        victim.write_text("keep\n")
+    for path, victim in ((out / f"findings/{GONE}.md", victims["page"]),
+                         (out / RECORD, victims["record"]),
+                         (theme / "sitemap.xml", victims["sitemap"])):
+        path.unlink()
+        path.symlink_to(victim)
+    _render(root)
+    assert all(victim.read_text() == "keep\n" for victim in victims.values())
+    assert not (out / f"findings/{GONE}.md").is_symlink()
+    assert "urlset" in (theme / "sitemap.xml").read_text()
+
+    elsewhere = tmp_path_factory.mktemp("elsewhere")  # outside the repository
+    shutil.rmtree(out / "findings")
+    (out / "findings").symlink_to(elsewhere)
+    result = run_capa("render", "out", "--today", TODAY, "--zensical", cwd=root)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "out/findings leads outside out (a link): remove it; nothing written" in result.stderr
+    assert not any(elsewhere.iterdir())
+    (out / "findings").unlink()
+    shutil.rmtree(theme)
+    theme.symlink_to(elsewhere)
+    result = run_capa("render", "out", "--today", TODAY, "--zensical", cwd=root)
+    assert result.returncode == 2 and "leads outside" in result.stderr
+    assert not any(elsewhere.iterdir())
 
 
 def test_a_record_cannot_remove_anything_outside_the_folder_or_behind_a_link(
@@ -105,3 +162,6 @@ def test_a_record_cannot_remove_anything_outside_the_folder_or_behind_a_link(
     assert (out / "sub/link.txt").is_symlink()
     (out / RECORD).write_text("not json")  # a record that cannot be read removes nothing
     assert "removed" not in _render(root).stdout
+    (out / RECORD).write_text(json.dumps({"files": {"a\x00b": [1, 2], "/etc/x": [1, 2],
+                                                     "a\\..\\b": [1, 2]}}))
+    assert "removed" not in _render(root).stdout  # no crash on a path the OS refuses

@@ -39,6 +39,7 @@ CONFIGS = [
     {"repo_url": "https://example.com/git/isms",
      "edit_uri_template": "edit?file=docs%2F{path!q}"},
     {"repo_url": "https://github.com/org/isms", "docs_dir": "site-pages"},
+    {"repo_url": "https://github.com/org/isms", "edit_uri": ""},  # "" turns links off
     {},
 ]
 FILES = ["register/2026/CAPA-2026-004.md", "docs/about.md", "docs/deep/er/page.md"]
@@ -145,8 +146,44 @@ def test_without_repo_url_no_page_has_an_edit_link(tmp_path: Path) -> None:
     assert "features" not in (root / "zensical.toml").read_text()
 
 
+def test_a_config_reached_through_a_link_gives_the_same_addresses(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    settings = {"repo_url": "https://github.com/org/isms"}
+    through = edit_urls(settings, tmp_path / "link")
+    assert through is not None
+    assert through(tmp_path / "real/register/2026/CAPA-2026-004.md") == (
+        "https://github.com/org/isms/edit/master/register/2026/CAPA-2026-004.md")
+
+
+def test_a_template_that_cannot_be_filled_in_stops_render_with_one_line(
+        tmp_path: Path) -> None:
+    root = repo_with(tmp_path, sample_register)
+    write_config(root, {}, repo_url="https://github.com/org/isms",
+                 edit_uri_template="blob/main/{path.foo}")
+    result = run_capa("render", "out", "--today", TODAY, "--zensical", cwd=root)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "mkdocs.yml edit_uri_template 'blob/main/{path.foo}' cannot be filled in" in (
+        result.stderr)
+    assert not (root / "out").exists()
+
+
+def test_a_page_named_outside_the_basic_plane_builds(tmp_path: Path) -> None:
+    """Its edit address is written as itself: Zensical's YAML reader refuses JSON's
+    surrogate-pair escapes."""
+    root = repo_with(tmp_path, _own_pages)
+    (root / "docs/\U0001f600.md").write_text("# Smile\n")
+    write_config(root, {}, repo_url="https://github.com/org/isms",
+                 theme={"name": "material", "features": ["content.action.edit"]})
+    links = _edit_links(_zensical_site(root))
+    assert links["\U0001f600/index.html"] == [
+        "https://github.com/org/isms/edit/master/docs/\U0001f600.md"]
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("# Page\n", '---\nk: "v"\n---\n\n# Page\n'),
+    ("--- \ntitle: T\n---\n", '---\nk: "v"\ntitle: T\n---\n'),
+    ("---\t\r\ntitle: T\r\n---\r\n", '---\r\nk: "v"\r\ntitle: T\r\n---\r\n'),
     ("---\ntitle: T\n---\n# Page\n", '---\nk: "v"\ntitle: T\n---\n# Page\n'),
     ("---\r\ntitle: T\r\n---\r\n", '---\r\nk: "v"\r\ntitle: T\r\n---\r\n'),
     ("\ufeff---\ntitle: T\n---\n", '\ufeff---\nk: "v"\ntitle: T\n---\n'),
