@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from ..site.editurl import edit_urls
     from ..site.hosting import generator_host_files
     from ..site.render import add_own_pages, build_site, write_site
-    from ..site.written import RECORD, OutsideFolder, read_record, settle
+    from ..site.written import RECORD, OutsideFolder, held_before, read_record, settle
     from ..site.zensicalcsp import ZensicalMissing, mark_styles, templates_dir
     from ..site.zensicaledit import edit_features, mark_edit_urls
 
@@ -110,13 +110,13 @@ def run(args: argparse.Namespace) -> int:
     if args.zensical is not None:
         mark_styles(build.rendered)
         mark_edit_urls(build.rendered, edit_url, repository_root(settings.base_dir))
-    previous = read_record(args.outdir)
+    previous, held = read_record(args.outdir), held_before(args.outdir)
     try:
         written = write_site(build.rendered, args.outdir)
     except OutsideFolder as error:
         print(f"capa: {error}; nothing written", file=sys.stderr)
         return EXIT_USAGE
-    outcome = settle(args.outdir, previous, written)
+    outcome = settle(args.outdir, previous, written, held=held)
     for uri in outcome.changed:
         print(f"capa: note: {args.outdir / uri} was left: the register no longer publishes "
               f"it, but it changed since capa render wrote it (delete it if it is not "

@@ -70,10 +70,20 @@ def _plain(uri: object) -> bool:
     return not path.is_absolute() and ".." not in path.parts
 
 
+def held_before(outdir: Path) -> bool:
+    """Whether the folder holds anything yet (read before a run writes): a new folder
+    (CI's fresh clone) has no leftovers to look for."""
+    try:
+        return any(outdir.iterdir())
+    except OSError:
+        return False
+
+
 def settle(outdir: Path, previous: dict[str, tuple[int, int]] | None,
-           written: list[Path]) -> Outcome:
+           written: list[Path], *, held: bool = True) -> Outcome:
     """Remove what the last run wrote and this one did not, when unchanged since (and the
-    folders left empty); record what this run wrote, with what was left as changed."""
+    folders left empty); record what this run wrote, with what was left as changed.
+    ``held``: the folder held something before this run (``held_before``)."""
     top = outdir.resolve()
     now = {path.relative_to(outdir).as_posix() for path in written}
     outcome = Outcome()
@@ -92,7 +102,7 @@ def settle(outdir: Path, previous: dict[str, tuple[int, int]] | None,
         path.unlink()
         outcome.removed.append(uri)
         _remove_empty_parents(path.parent, top)
-    if previous is None:
+    if previous is None and held:
         outcome.unknown = sorted(
             uri for uri in (p.relative_to(outdir).as_posix() for p in outdir.rglob("*")
                             if p.is_file() and not p.is_symlink())
