@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
     require_register(settings)
     if args.pages is not None and not args.pages.is_dir():
         raise ConfigError(f"--pages {args.pages}: no such folder")
+    _check_outdir(args.outdir, settings, args.pages)
     if args.zensical is not None:
         try:
             templates_dir()
@@ -124,9 +125,9 @@ def run(args: argparse.Namespace) -> int:
     if outcome.unknown:
         shown = ", ".join(outcome.unknown[:5]) + (", ..." if len(outcome.unknown) > 5 else "")
         print(f"capa: note: {args.outdir} holds {len(outcome.unknown)} file(s) this run did "
-              f"not write ({shown}) and no record of an earlier run "
-              f"({args.outdir / RECORD}): if they are from one, delete {args.outdir} and run "
-              f"again, or the site publishes them", file=sys.stderr)
+              f"not write and no earlier run recorded ({shown}): if capa render wrote them "
+              f"before it kept {RECORD}, or they are not meant for the site, delete them, "
+              f"or the site publishes them", file=sys.stderr)
     removed = outcome.removed
     gone = (f"; removed {len(removed)} the register no longer publishes" if removed else "")
     print(f"{len(build.rendered.pages)} pages, {len(written)} files written to "
@@ -141,6 +142,32 @@ def run(args: argparse.Namespace) -> int:
             print(f"capa: {error}; the theme override is not written", file=sys.stderr)
             return EXIT_USAGE
     return EXIT_OK
+
+
+def _check_outdir(outdir: Path, settings: Settings, pages: Path | None) -> None:
+    """OUTDIR is a folder of capa render's own: each run writes over it and removes what
+    an earlier run wrote there and no longer publishes, so it must not hold, be, or sit
+    in what people write (the repository's top, the register, mkdocs.yml, the --pages
+    folder), and a link must not lead it out of the repository."""
+    top = repository_root(settings.base_dir).resolve()
+    out = outdir.resolve()
+    if outdir.is_symlink() and not out.is_relative_to(top):
+        raise ConfigError(f"{outdir} is a link to {out}, outside the repository: write the "
+                          f"pages into a folder of the repository (such as site-src)")
+    theirs = [("the repository", top), ("the register", settings.register_dir.resolve()),
+              ("the evidence folder", settings.evidence_dir.resolve())]
+    if settings.config_file is not None:
+        theirs.append((settings.config_file.name, settings.config_file.resolve()))
+    if pages is not None:
+        theirs.append((f"--pages {pages}", pages.resolve()))
+    for name, path in theirs:
+        relation = ("is" if out == path else "holds" if path.is_relative_to(out)
+                    else "is in" if out.is_relative_to(path) and path != top else None)
+        if relation is not None:
+            raise ConfigError(f"OUTDIR {outdir} {relation} {name}: "
+                              f"capa render writes over its folder and removes what it no "
+                              f"longer publishes there, so give it one of its own (such as "
+                              f"site-src)")
 
 
 def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings,
@@ -188,6 +215,8 @@ def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings,
         return
     docs_dir = Path(os.path.relpath(args.outdir.resolve(), target.resolve().parent))
     target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_symlink():
+        target.unlink()  # write the configuration here, not wherever a link points
     target.write_text(zensical_config(rendered, site_name=_site_name(document),
                                       docs_dir=docs_dir.as_posix(),
                                       directory_urls=directory_urls, custom_dir=THEME_DIR,

@@ -20,7 +20,10 @@ _BLOCK_START = re.compile(r'^<div class="capa[ "]', re.MULTILINE)
 _BLOCK_END = re.compile(r"^</div>$", re.MULTILINE)
 _PLACEHOLDER = re.compile(r"<!-- capa-block (\d+) -->")
 _UNSEARCHED = "data-search-exclude"
-_FRONT_MATTER_OPENS = re.compile(r"---[ \t]*(\r?\n)")
+_FRONT_MATTER = re.compile(r"---[ \t]*(\r?\n)(?:.*?\n)??(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)",
+                           re.DOTALL)
+"""Front matter as MkDocs reads it: a ``---`` line, then YAML, then ``---`` or ``...``
+(without the closing line, a leading ``---`` is a horizontal rule)."""
 _NOT_YAML_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 
 
@@ -44,16 +47,16 @@ class Page:
 
     def set_front_matter(self, key: str, value: str) -> None:
         """Put ``key: value`` first in the page's front matter (made when it has none),
-        for a generator whose templates read it. The opening line is read as MkDocs and
-        Zensical read it (``---``, trailing blanks, LF or CRLF, after a byte-order mark),
-        so a page of one's own keeps its front matter."""
+        for a generator whose templates read it. Front matter is found as MkDocs finds
+        it (``_FRONT_MATTER``: trailing blanks, LF or CRLF, after a byte-order mark), so
+        a page of one's own keeps its front matter and a leading rule stays a rule."""
         bom = "\ufeff" if self.text.startswith("\ufeff") else ""
         body = self.text[len(bom):]
-        opening = _FRONT_MATTER_OPENS.match(body)
-        if opening is not None:
-            newline = opening.group(1)
+        front = _FRONT_MATTER.match(body)
+        if front is not None:
+            newline = front.group(1)
             self.text = (f"{bom}---{newline}{key}: {yaml_string(value)}{newline}"
-                         + body[opening.end():])
+                         + body[front.start(1) + len(newline):])
         else:
             self.text = f"{bom}---\n{key}: {yaml_string(value)}\n---\n\n{body}"
 

@@ -6,9 +6,10 @@ publishes a finding the register no longer holds, in the state it had then.
 The record is ``.capa-render.json`` in the folder (site generators leave dot-files out of
 the site): each file written, with the size and modification time it had just after.
 A file goes only when the record names it and it is unchanged since. One changed since
-stays in the record and is named on every run until someone deletes it; files in a folder
-with no record (written before capa render kept one, or by someone else) are named once,
-since nothing says whose they are.
+stays in the record, and the files of a folder that had no record (written before capa
+render kept one, or by someone else: nothing says whose they are) are recorded as
+unclaimed; both are named on every run until someone deletes them. The record is replaced
+whole, never left half-written.
 """
 
 from __future__ import annotations
@@ -49,17 +50,27 @@ class Outcome:
     """In a folder that had no record: left, named."""
 
 
-def read_record(outdir: Path) -> dict[str, tuple[int, int]] | None:
-    """The files the last run wrote (path in the folder -> size, modification time);
-    None when there is no record to trust. A path that could name something outside the
-    folder is dropped: the record is a file anyone who can write the folder can edit."""
+@dataclass
+class Record:
+    """What the last run left: the files it wrote, and those it found and could not
+    claim (named on every run while they are there)."""
+
+    files: dict[str, tuple[int, int]]
+    unclaimed: list[str] = field(default_factory=list)
+
+
+def read_record(outdir: Path) -> Record | None:
+    """The last run's record; None when there is none to trust. A path that could name
+    something outside the folder is dropped: anyone who can write the folder can edit
+    the record."""
     try:
         data = json.loads((outdir / RECORD).read_text(encoding="utf-8"))
-        files = data["files"]
-        return {uri: (int(size), int(mtime)) for uri, (size, mtime) in files.items()
-                if _plain(uri)}
+        files = {uri: (int(size), int(mtime)) for uri, (size, mtime) in data["files"].items()
+                 if _plain(uri)}
+        unclaimed = [uri for uri in data.get("unclaimed", []) if _plain(uri)]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    return Record(files, unclaimed)
 
 
 def _plain(uri: object) -> bool:
@@ -79,16 +90,17 @@ def held_before(outdir: Path) -> bool:
         return False
 
 
-def settle(outdir: Path, previous: dict[str, tuple[int, int]] | None,
-           written: list[Path], *, held: bool = True) -> Outcome:
+def settle(outdir: Path, previous: Record | None, written: list[Path], *,
+           held: bool = True) -> Outcome:
     """Remove what the last run wrote and this one did not, when unchanged since (and the
-    folders left empty); record what this run wrote, with what was left as changed.
-    ``held``: the folder held something before this run (``held_before``)."""
+    folders left empty); record what this run wrote, what was left as changed, and the
+    files of a folder that had no record (``held``: it held something before this run,
+    ``held_before``), so both are named on every run until someone deletes them."""
     top = outdir.resolve()
     now = {path.relative_to(outdir).as_posix() for path in written}
     outcome = Outcome()
     kept: dict[str, tuple[int, int]] = {}
-    for uri, recorded in sorted((previous or {}).items()):
+    for uri, recorded in sorted((previous.files if previous else {}).items()):
         if uri in now or uri == RECORD:
             continue
         path = outdir / uri
@@ -99,18 +111,26 @@ def settle(outdir: Path, previous: dict[str, tuple[int, int]] | None,
             outcome.changed.append(uri)
             kept[uri] = recorded
             continue
-        path.unlink()
+        try:
+            path.unlink()
+        except OSError:
+            outcome.changed.append(uri)
+            kept[uri] = recorded
+            continue
         outcome.removed.append(uri)
         _remove_empty_parents(path.parent, top)
-    if previous is None and held:
-        outcome.unknown = sorted(
-            uri for uri in (p.relative_to(outdir).as_posix() for p in outdir.rglob("*")
-                            if p.is_file() and not p.is_symlink())
-            if uri not in now and uri != RECORD)
-    _write_record(outdir, written, kept)
+    if previous is not None:
+        unknown = previous.unclaimed
+    elif held:
+        unknown = [p.relative_to(outdir).as_posix() for p in outdir.rglob("*")
+                   if p.is_file() and not p.is_symlink()]
+    else:
+        unknown = []
+    outcome.unknown = sorted(uri for uri in unknown if uri not in now and uri != RECORD
+                             and not any(part.startswith(".") for part in uri.split("/"))
+                             and _regular_inside(outdir / uri, top) is not None)
+    _write_record(outdir, written, kept, outcome.unknown)
     return outcome
-
-
 def _regular_inside(path: Path, top: Path) -> os.stat_result | None:
     try:
         if not path.parent.resolve().is_relative_to(top):
@@ -121,15 +141,19 @@ def _regular_inside(path: Path, top: Path) -> os.stat_result | None:
     return found if stat.S_ISREG(found.st_mode) else None
 
 
-def _write_record(outdir: Path, written: list[Path],
-                  kept: dict[str, tuple[int, int]]) -> None:
+def _write_record(outdir: Path, written: list[Path], kept: dict[str, tuple[int, int]],
+                  unclaimed: list[str]) -> None:
+    """Write the record whole or not at all (a run stopped halfway leaves the last one)."""
     files = {uri: list(recorded) for uri, recorded in kept.items()}
     for path in written:
         found = path.stat()
         files[path.relative_to(outdir).as_posix()] = [found.st_size, found.st_mtime_ns]
     text = json.dumps({"written_by": "capa render (capa-docs); read by the next run",
-                       "files": dict(sorted(files.items()))}, indent=0)
-    write_here(outdir / RECORD, text + "\n", outdir)
+                       "files": dict(sorted(files.items())), "unclaimed": unclaimed},
+                      indent=0)
+    partial = outdir / f"{RECORD}.partial"
+    write_here(partial, text + "\n", outdir)
+    os.replace(partial, outdir / RECORD)  # replaces a link there, never its target
 
 
 def _remove_empty_parents(folder: Path, top: Path) -> None:

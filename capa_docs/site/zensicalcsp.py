@@ -46,7 +46,7 @@ import jinja2
 from .csp import InlineCode, inline_code, policy, scripts_in, source_hash
 from .hosting import ROBOTS_META
 from .page import Rendered
-from .written import write_here
+from .written import OutsideFolder, write_here
 
 THEME_DIR = "capa-theme"
 STYLES_KEY = "capa_styles"
@@ -214,12 +214,15 @@ def write_theme(folder: Path, *, private: bool, site_urls: Iterable[str | None] 
     register the sitemap that lists nothing; return the ``main.html`` path."""
     templates = templates_dir()
     shared, per_base = theme_scripts(templates, base_urls(site_urls, scopes))
+    if folder.is_symlink():
+        raise OutsideFolder(f"{folder} is a link: capa render writes that folder whole; "
+                            f"remove the link")
     target = folder / "main.html"
     write_here(target, main_html(shared, per_base, private=private,
-                                 styles=theme_styles(templates)), folder.parent)
+                                 styles=theme_styles(templates)), folder)
     sitemap = folder / SITEMAP
     if private:
-        write_here(sitemap, PRIVATE_SITEMAP, folder.parent)
+        write_here(sitemap, PRIVATE_SITEMAP, folder)
     elif _ours(sitemap):  # the register went public: Zensical's own sitemap again
         sitemap.unlink()
     return target

@@ -58,10 +58,10 @@ def write_actions(theme: Path, templates: Path) -> Path | None:
     target = theme / ACTIONS
     text = actions_html(templates)
     if text is None:
-        if _ours(target):
+        if target.parent.resolve().is_relative_to(theme.resolve()) and _ours(target):
             target.unlink()
         return None
-    write_here(target, text, theme.parent)
+    write_here(target, text, theme)
     return target
 
 

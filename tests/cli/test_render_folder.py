@@ -88,9 +88,10 @@ def test_what_someone_else_put_there_or_changed_stays(tmp_path: Path) -> None:
     assert "was left" not in _render(root).stderr
 
 
-def test_a_folder_without_a_record_names_what_it_holds_once(tmp_path: Path) -> None:
+def test_a_folder_without_a_record_names_what_it_holds_until_it_is_gone(
+        tmp_path: Path) -> None:
     """Written before capa render kept a record, or by someone else: nothing says whose
-    the files are, so they stay and are named, on the first run only."""
+    the files are, so they stay and are named on every run until they are deleted."""
     root = repo_with(tmp_path, _register)
     _render(root)
     out = root / "out"
@@ -98,8 +99,11 @@ def test_a_folder_without_a_record_names_what_it_holds_once(tmp_path: Path) -> N
     _remove_finding(root)
     first = _render(root)
     assert (out / f"findings/{GONE}.md").is_file()
-    assert ("out holds 2 file(s) this run did not write (files/register/evidence/"
-            f"{GONE}/checklist.txt, findings/{GONE}.md) and no record") in first.stderr
+    assert ("out holds 2 file(s) this run did not write and no earlier run recorded "
+            f"(files/register/evidence/{GONE}/checklist.txt, findings/{GONE}.md)") in first.stderr
+    assert f"findings/{GONE}.md)" in _render(root).stderr
+    (out / f"findings/{GONE}.md").unlink()
+    shutil.rmtree(out / f"files/register/evidence/{GONE}")
     assert "this run did not write" not in _render(root).stderr
 
 
@@ -135,7 +139,7 @@ def test_links_in_the_folders_are_replaced_never_written_through(
     shutil.rmtree(theme)
     theme.symlink_to(elsewhere)
     result = run_capa("render", "out", "--today", TODAY, "--zensical", cwd=root)
-    assert result.returncode == 2 and "leads outside" in result.stderr
+    assert result.returncode == 2 and "capa-theme is a link" in result.stderr
     assert not any(elsewhere.iterdir())
 
 
@@ -165,3 +169,75 @@ def test_a_record_cannot_remove_anything_outside_the_folder_or_behind_a_link(
     (out / RECORD).write_text(json.dumps({"files": {"a\x00b": [1, 2], "/etc/x": [1, 2],
                                                      "a\\..\\b": [1, 2]}}))
     assert "removed" not in _render(root).stdout  # no crash on a path the OS refuses
+
+
+def test_a_record_entry_under_a_linked_folder_removes_nothing_outside(
+        tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    root = repo_with(tmp_path, _register)
+    _render(root)
+    out = root / "out"
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    victim = elsewhere / "victim.txt"
+    victim.write_text("keep\n")
+    (out / "sub").symlink_to(elsewhere)
+    found = victim.stat()
+    (out / RECORD).write_text(json.dumps(
+        {"files": {"sub/victim.txt": [found.st_size, found.st_mtime_ns]}}))
+    _render(root)
+    assert victim.read_text() == "keep\n"
+
+
+def test_a_half_written_record_leaves_the_files_named_on_every_run(tmp_path: Path) -> None:
+    """A run stopped while writing its record (the record is now replaced whole, but an
+    older or damaged one can be there): what the folder holds is named, run after run."""
+    root = repo_with(tmp_path, _register)
+    _render(root)
+    out = root / "out"
+    (out / RECORD).write_text((out / RECORD).read_text()[:100])
+    _remove_finding(root)
+    for _ in range(2):
+        assert f"findings/{GONE}.md" in _render(root).stderr
+    assert not list(out.glob(f"{RECORD}.partial"))
+
+
+def test_outdir_must_be_a_folder_of_its_own(
+        tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each run writes over OUTDIR and removes what it no longer publishes there: never
+    the repository, the register, the --pages folder, or a link out of the repository."""
+    root = repo_with(tmp_path, _register)
+    (root / "docs").mkdir(exist_ok=True)
+    (root / "docs/about.md").write_text("# About\n")
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (root / "linked").symlink_to(elsewhere)
+    for outdir, extra, said in ((".", (), "OUTDIR . is the repository"),
+                                ("docs", ("--pages", "docs"), "OUTDIR docs is --pages docs"),
+                                ("docs/site", ("--pages", "docs"), "is in --pages docs"),
+                                ("register/site", (), "OUTDIR register/site is in the register"),
+                                ("linked", (), "linked is a link to")):
+        result = run_capa("render", outdir, "--today", TODAY, *extra, cwd=root)
+        assert result.returncode == 2 and said in result.stderr, (outdir, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert (root / "docs/about.md").read_text() == "# About\n"
+    assert not any(elsewhere.iterdir()) and not (root / "index.md").exists()
+
+
+def test_the_theme_folder_is_written_whole_or_not_at_all_through_links(tmp_path: Path) -> None:
+    """capa-theme, or a folder in it, linked to a folder of one's own (in the repository
+    or not): that folder's files are never written over."""
+    root = repo_with(tmp_path, _register)
+    _render(root)
+    theme = root / "capa-theme"
+    mine = root / "overrides"
+    (mine / "partials").mkdir(parents=True)
+    for name in ("main.html", "partials/actions.html"):
+        (mine / name).write_text("mine\n")
+    shutil.rmtree(theme / "partials")
+    (theme / "partials").symlink_to(mine / "partials")
+    result = run_capa("render", "out", "--today", TODAY, "--zensical", cwd=root)
+    assert result.returncode == 2 and "leads outside" in result.stderr
+    shutil.rmtree(theme)
+    theme.symlink_to(mine)
+    result = run_capa("render", "out", "--today", TODAY, "--zensical", cwd=root)
+    assert result.returncode == 2 and "capa-theme is a link" in result.stderr
+    assert all((mine / name).read_text() == "mine\n"
+               for name in ("main.html", "partials/actions.html"))

@@ -18,8 +18,9 @@ import yaml
 from mkdocs.config import load_config
 from mkdocs.structure.pages import Page as MkDocsPage
 
+from capa_docs.contract.settings import ConfigError
 from capa_docs.site.editurl import edit_urls
-from capa_docs.site.page import Page
+from capa_docs.site.page import Page, yaml_string
 
 from ..helpers import TODAY, run_capa
 from ..sites import SOURCE_DATE_EPOCH, mkdocs_build, repo_with, sample_register, write_config
@@ -180,8 +181,26 @@ def test_a_page_named_outside_the_basic_plane_builds(tmp_path: Path) -> None:
         "https://github.com/org/isms/edit/master/docs/\U0001f600.md"]
 
 
+def test_a_template_is_refused_before_any_page_is_asked(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="edit_uri_template"):
+        edit_urls({"repo_url": "https://g.example/o/r", "edit_uri_template": "{nope}"},
+                  tmp_path)
+
+
+@pytest.mark.parametrize("value", ["plain", 'quote " and \\', "line\nbreak", "\x00\x07\x1b",
+                                   "\x7f\x85\x9f", "\u2028\u2029", "\ufeff", "\U0001f600 ok",
+                                   "é ü 中"])
+def test_a_front_matter_value_reads_back_as_it_was(value: str) -> None:
+    """As YAML reads it, and with no surrogate escape (Zensical's reader refuses those)."""
+    text = yaml_string(value)
+    assert yaml.safe_load(f"k: {text}") == {"k": value}
+    assert "\\ud8" not in text and "\\ud9" not in text and "\\uda" not in text
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("# Page\n", '---\nk: "v"\n---\n\n# Page\n'),
+    ("---\n\n# A rule\n", '---\nk: "v"\n---\n\n---\n\n# A rule\n'),  # no closing line
+    ("---\ntitle: T\n...\n", '---\nk: "v"\ntitle: T\n...\n'),
     ("--- \ntitle: T\n---\n", '---\nk: "v"\ntitle: T\n---\n'),
     ("---\t\r\ntitle: T\r\n---\r\n", '---\r\nk: "v"\r\ntitle: T\r\n---\r\n'),
     ("---\ntitle: T\n---\n# Page\n", '---\nk: "v"\ntitle: T\n---\n# Page\n'),
