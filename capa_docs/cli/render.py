@@ -117,6 +117,11 @@ def run(args: argparse.Namespace) -> int:
     except OutsideFolder as error:
         print(f"capa: {error}; nothing written", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as error:  # a folder where a page goes, a full disk, no permission
+        print(f"capa: cannot write {error.filename or args.outdir}: {error.strerror or error}"
+              f"; the folder holds part of the site: fix that and run again",
+              file=sys.stderr)
+        return EXIT_USAGE
     outcome = settle(args.outdir, previous, written, held=held)
     for uri in outcome.changed:
         print(f"capa: note: {args.outdir / uri} was left: the register no longer publishes "
@@ -151,6 +156,8 @@ def _check_outdir(outdir: Path, settings: Settings, pages: Path | None) -> None:
     folder), and a link must not lead it out of the repository."""
     top = repository_root(settings.base_dir).resolve()
     out = outdir.resolve()
+    if outdir.exists() and not outdir.is_dir():
+        raise ConfigError(f"OUTDIR {outdir} is a file: name a folder (it is made if missing)")
     if outdir.is_symlink() and not out.is_relative_to(top):
         raise ConfigError(f"{outdir} is a link to {out}, outside the repository: write the "
                           f"pages into a folder of the repository (such as site-src)")

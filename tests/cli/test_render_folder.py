@@ -241,3 +241,15 @@ def test_the_theme_folder_is_written_whole_or_not_at_all_through_links(tmp_path:
     assert result.returncode == 2 and "capa-theme is a link" in result.stderr
     assert all((mine / name).read_text() == "mine\n"
                for name in ("main.html", "partials/actions.html"))
+
+
+def test_what_cannot_be_written_is_one_line_not_a_crash(tmp_path: Path) -> None:
+    root = repo_with(tmp_path, _register)
+    (root / "out").write_text("a file\n")
+    result = run_capa("render", "out", "--today", TODAY, cwd=root)
+    assert result.returncode == 2 and "OUTDIR out is a file: name a folder" in result.stderr
+    (root / "out").unlink()
+    (root / f"out/findings/{GONE}.md").mkdir(parents=True)  # a folder where a page goes
+    result = run_capa("render", "out", "--today", TODAY, cwd=root)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"capa: cannot write out/findings/{GONE}.md: Is a directory" in result.stderr
