@@ -86,10 +86,10 @@ def run(args: argparse.Namespace) -> int:
         except ZensicalMissing as error:
             print(f"capa: {error}", file=sys.stderr)
             return EXIT_USAGE
+    site_url = read_site_url(settings.config_file)[0]
     build = build_site(settings, repository_root(settings.base_dir), resolve_today(args.today),
                        links=args.links, with_index=not args.no_index,
-                       repo_url=read_repo_url(settings.config_file),
-                       site_url=read_site_url(settings.config_file)[0],
+                       repo_url=read_repo_url(settings.config_file), site_url=site_url,
                        sources=(args.pages,) if args.pages is not None else ())
     for note in build.notes:
         print(f"capa: note: {note}", file=sys.stderr)
@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         features = edit_features(theme.get("features") if isinstance(theme, dict) else None,
                                  edit_url)
         try:
-            _zensical(args, build.rendered, settings, document, features)
+            _zensical(args, build.rendered, settings, document, features, site_url)
         except OutsideFolder as error:
             print(f"capa: {error}; the theme override is not written", file=sys.stderr)
             return EXIT_USAGE
@@ -178,7 +178,7 @@ def _check_outdir(outdir: Path, settings: Settings, pages: Path | None) -> None:
 
 
 def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings,
-              document: dict[str, Any], features: list[str]) -> None:
+              document: dict[str, Any], features: list[str], site_url: str | None) -> None:
     """Write FILE and the theme override beside it, or, when FILE is there, the override
     and what to merge into FILE."""
     from ..site.zensical import merge_text, unedited, zensical_config
@@ -192,8 +192,7 @@ def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings,
     own = {} if ours else _project_table(text)
     extra = own.get("extra")
     theme = write_theme(target.parent / THEME_DIR, private=not settings.public,
-                        site_urls=(read_site_url(settings.config_file)[0],
-                                   _text(own.get("site_url"))),
+                        site_urls=(site_url, _text(own.get("site_url"))),
                         scopes=[_text(extra.get("scope") if isinstance(extra, dict) else None)])
     write_actions(theme.parent, templates_dir())
     if target.exists() and not ours:
@@ -228,7 +227,7 @@ def _zensical(args: argparse.Namespace, rendered: Rendered, settings: Settings,
                                       docs_dir=docs_dir.as_posix(),
                                       directory_urls=directory_urls, custom_dir=THEME_DIR,
                                       site_dir=args.site_dir,
-                                      site_url=read_site_url(settings.config_file)[0],
+                                      site_url=site_url,
                                       features=features),
                       encoding="utf-8")
     print(f"Zensical configuration {'rewritten' if ours else 'written'} to {target} "

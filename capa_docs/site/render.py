@@ -101,8 +101,8 @@ def write_site(rendered: Rendered, outdir: Path) -> list[Path]:
     text from a finding file."""
     import shutil
 
-    jobs: list[tuple[Path, bytes | Path]] = [
-        *((outdir / uri, page.text.encode("utf-8")) for uri, page in rendered.pages.items()),
+    jobs: list[tuple[Path, str | bytes | Path]] = [  # page text encoded as it is written
+        *((outdir / uri, page.text) for uri, page in rendered.pages.items()),
         *((outdir / uri, content) for uri, content in rendered.assets.items()),
         *((outdir / uri, source) for uri, source in rendered.files.items())]
     outdir.mkdir(parents=True, exist_ok=True)
@@ -120,7 +120,7 @@ def write_site(rendered: Rendered, outdir: Path) -> list[Path]:
         if isinstance(content, Path):
             shutil.copyfile(content, path)
         else:
-            path.write_bytes(content)
+            path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         written.append(path)
     return written
 
